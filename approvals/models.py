@@ -1,0 +1,187 @@
+"""Approval templates (blueprints), approval processes (snapshots taken at submit) and delegations (SPEC §6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from ticketsite.models import AuditedModel
+
+
+class ApprovalType(models.TextChoices):
+    ALL = "all", "All slots must approve"
+    ANY = "any", "One approval completes the step"
+
+
+class ProcessStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StepStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    ACTIVE = "active", "Active"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SlotStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SKIPPED = "skipped", "Skipped"
+
+
+def _user_xor_role(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False),
+        name=f"{prefix}_user_xor_role",
+    )
+
+
+class ApprovalTemplate(AuditedModel):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "approval_templates"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), condition=Q(is_deleted=False), name="approval_templates_name_unique_alive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalTemplateStep(AuditedModel):
+    template = models.ForeignKey(ApprovalTemplate, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=200)
+    order = models.PositiveIntegerField()
+    approval_type = models.CharField(max_length=8, choices=ApprovalType.choices, default=ApprovalType.ALL)
+
+    class Meta:
+        db_table = "approval_template_steps"
+        ordering = ["template", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "order"], condition=Q(is_deleted=False), name="approval_template_steps_order_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class ApprovalTemplateStepApprover(AuditedModel):
+    step = models.ForeignKey(ApprovalTemplateStep, on_delete=models.CASCADE, related_name="approvers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "approval_template_step_approvers"
+        ordering = ["id"]
+        constraints = [_user_xor_role("approval_template_step_approvers")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}" if self.user_id else f"role {self.role_id}"
+
+
+class ApprovalProcess(AuditedModel):
+    """A snapshot of an approval template, started when a ticket is submitted."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="approval_processes")
+    template = models.ForeignKey(ApprovalTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=16, choices=ProcessStatus.choices, default=ProcessStatus.RUNNING)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "approval_processes"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one running process per ticket.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status="running", is_deleted=False), name="approval_processes_one_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"process {self.pk} of ticket {self.ticket_id}"
+
+
+class ApprovalProcessStep(AuditedModel):
+    process = models.ForeignKey(ApprovalProcess, on_delete=models.PROTECT, related_name="steps")
+    name = models.CharField(max_length=200)
+    order = models.PositiveIntegerField()
+    approval_type = models.CharField(max_length=8, choices=ApprovalType.choices)
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.WAITING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "approval_process_steps"
+        ordering = ["process", "order"]
+        constraints = [models.UniqueConstraint(fields=["process", "order"], name="approval_process_steps_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class ApprovalProcessStepApprover(AuditedModel):
+    """An approver slot of a running or finished process: a user or a role, and the decision taken on it."""
+
+    step = models.ForeignKey(ApprovalProcessStep, on_delete=models.PROTECT, related_name="approvers")
+    # Denormalised for the visibility rule and the pending list: one indexed join instead of three.
+    process = models.ForeignKey(ApprovalProcess, on_delete=models.PROTECT, related_name="slots")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="approval_slots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=SlotStatus.choices, default=SlotStatus.PENDING)
+    acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True, default="")
+    acted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "approval_process_step_approvers"
+        ordering = ["step__order", "id"]
+        indexes = [
+            models.Index(fields=["user", "ticket"], name="approval_slots_user_ticket_idx"),
+            models.Index(fields=["role", "ticket"], name="approval_slots_role_ticket_idx"),
+            models.Index(fields=["status", "step"], name="approval_slots_status_step_idx"),
+        ]
+        constraints = [_user_xor_role("approval_process_step_approvers")]
+
+    def __str__(self) -> str:
+        return f"slot {self.pk} ({self.status})"
+
+
+class Delegation(AuditedModel):
+    """The delegator's approval rights, lent to the delegate during [starts_at, ends_at). Not transitive."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "delegations"
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["delegate", "starts_at", "ends_at"], name="delegations_window_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delegator=F("delegate")), name="delegations_not_to_self"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="delegations_window_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator_id} -> {self.delegate_id}"

@@ -1,0 +1,1 @@
+"""Signal receivers of this app, connected when the app is ready."""

@@ -1,0 +1,70 @@
+"""Notification rules, and the in-app notifications they produce (SPEC §8)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+
+from ticketsite.models import AuditedModel
+
+
+class NotificationEvent(models.TextChoices):
+    TICKET_CREATED = "ticket_created", "Ticket created"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    TICKET_ASSIGNED = "ticket_assigned", "Ticket assigned"
+    COMMENT_ADDED = "comment_added", "Comment added"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_COMPLETED = "approval_completed", "Approval completed"
+    APPROVAL_REJECTED = "approval_rejected", "Approval rejected"
+    ACCESS_REQUESTED = "access_requested", "Access requested"
+    ACCESS_DECIDED = "access_decided", "Access decided"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", "In-app"
+    EMAIL = "email", "E-mail"
+
+
+def default_channels() -> list[str]:
+    return [Channel.IN_APP.value]
+
+
+class NotificationRule(AuditedModel):
+    name = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    is_active = models.BooleanField(default=True)
+    # {"categories": [ids], "priorities": [values], "templates": [ids]}; each optional, all must match.
+    conditions = models.JSONField(default=dict, blank=True)
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, db_table="notification_rule_users", related_name="+")
+    roles = models.ManyToManyField(Group, blank=True, db_table="notification_rule_roles", related_name="+")
+    notify_creator = models.BooleanField(default=False)
+    notify_assignee = models.BooleanField(default=False)
+    notify_approvers = models.BooleanField(default=False)
+    channels = models.JSONField(default=default_channels)
+
+    class Meta:
+        db_table = "notification_rules"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["event_type", "is_active"], name="notification_rules_event_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(AuditedModel):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    event_type = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    message = models.CharField(max_length=500)
+    is_read = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notifications"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "is_read", "-created_at"], name="notifications_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} for {self.recipient_id}"

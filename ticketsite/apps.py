@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TicketsiteConfig(AppConfig):
+    name = "ticketsite"
+    verbose_name = "Ticket site"

@@ -1,0 +1,64 @@
+"""Domain errors: services raise these; the global exception handler renders them in the one error shape."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.serializers import as_serializer_error
+
+
+class DomainError(APIException):
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_detail = "The request is invalid."
+
+
+class DomainValidationError(ValidationError):
+    """A business rule refused the input (400 validation_error), optionally naming the failing field."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        detail: Any = {field: [message]} if field else [message]
+        super().__init__(detail, code)
+
+
+class DomainPermissionDenied(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_detail = "You do not have permission to perform this action."
+
+
+class DomainNotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_detail = "Not found."
+
+
+class DomainConflict(DomainError):
+    """The object is not in a state that allows this action (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The resource is not in a state that allows this action."
+
+
+class PayloadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The uploaded content is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+    default_detail = "This content type is not allowed."
+
+
+class ApiExceptionHandler(ExceptionHandler):
+    """drf-standardized-errors' handler, also rendering Django's own ValidationError as a 400."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DjangoValidationError):
+            return ValidationError(as_serializer_error(exc))
+        return super().convert_known_exceptions(exc)

@@ -1,0 +1,9 @@
+from rest_framework.pagination import PageNumberPagination
+
+
+class StandardPagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (capped at 100), with the total count (SPEC §12)."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
