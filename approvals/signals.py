@@ -1,0 +1,19 @@
+"""Domain signals of the approval engine, sent by approvals.services inside their transaction (keyword arguments).
+
+All carry `ticket`, `process` and `actor` (None when the system acts).
+"""
+
+from django.dispatch import Signal
+
+# ticket, process, actor
+approval_started = Signal()
+# ticket, process, step, actor  (step just became active; its approvers are to be asked)
+approval_step_started = Signal()
+# ticket, process, step, slot, actor, on_behalf_of (or None), comment  (an approve decision on a slot)
+approval_given = Signal()
+# ticket, process, step, slot, actor, on_behalf_of (or None), comment  (a reject decision; the process is rejected)
+approval_rejected = Signal()
+# ticket, process, actor  (last step approved; the ticket goes to open)
+approval_completed = Signal()
+# ticket, process, actor, reason  (withdrawn or ticket deleted)
+approval_cancelled = Signal()
