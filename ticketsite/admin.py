@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -43,9 +44,17 @@ def restore_selected(modeladmin: "AuditedAdmin", request: HttpRequest, queryset:
     modeladmin.message_user(request, f"Restored {restored} row(s).", messages.SUCCESS)
 
 
+class AuditedModelForm(forms.ModelForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # Partial unique constraints ("unique among non-deleted rows") reference is_deleted, which the form does
+        # not edit; Django would skip them and the database would answer with an IntegrityError instead.
+        return super()._get_validation_exclusions() - set(AUDIT_FIELDS)  # type: ignore[misc]
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Every change from the admin names its actor; delete is soft; deleted rows can be listed and restored."""
 
+    form = AuditedModelForm
     audit_readonly_fields = AUDIT_FIELDS
     actions = [restore_selected]
 

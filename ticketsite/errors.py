@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -61,4 +62,7 @@ class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DjangoValidationError):
             return ValidationError(as_serializer_error(exc))
+        if isinstance(exc, IntegrityError):
+            # A database constraint caught what the service's checks let through (usually a concurrent duplicate).
+            return DomainConflict("The change conflicts with existing data.")
         return super().convert_known_exceptions(exc)

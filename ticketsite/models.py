@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# Who performs a change: a user (from the API, the admin, a command), or None for the system.
+type Actor = "User | AnonymousUser | None"
 
 
 class SoftDeleteQuerySet(models.QuerySet):
