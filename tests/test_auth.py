@@ -64,7 +64,7 @@ def test_tampered_token_refused(api_client):
     UserFactory(username="alice")
     UserFactory(username="mallory")
     access = obtain(api_client, "alice")["access"]
-    header, payload, signature = access.split(".")
+    header, _payload, signature = access.split(".")
     forged_payload = jwt.utils.base64url_encode(b'{"user_id": "2", "token_type": "access"}').decode()
     assert_401(bearer(f"{header}.{forged_payload}.{signature}").get(ME_URL))
 

@@ -2,12 +2,8 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
-from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.serializers import as_serializer_error
 
 
 class DomainError(APIException):
@@ -54,15 +50,3 @@ class UnsupportedMediaType(DomainError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_code = "unsupported_media_type"
     default_detail = "This content type is not allowed."
-
-
-class ApiExceptionHandler(ExceptionHandler):
-    """drf-standardized-errors' handler, also rendering Django's own ValidationError as a 400."""
-
-    def convert_known_exceptions(self, exc: Exception) -> Exception:
-        if isinstance(exc, DjangoValidationError):
-            return ValidationError(as_serializer_error(exc))
-        if isinstance(exc, IntegrityError):
-            # A database constraint caught what the service's checks let through (usually a concurrent duplicate).
-            return DomainConflict("The change conflicts with existing data.")
-        return super().convert_known_exceptions(exc)

@@ -140,7 +140,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "ticketsite.parsers.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
-    "EXCEPTION_HANDLER_CLASS": "ticketsite.errors.ApiExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "ticketsite.exception_handler.ApiExceptionHandler",
 }
 
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)

@@ -1,0 +1,22 @@
+"""JSON parsing with limits: deeply nested or NUL-bearing JSON is a 400 before any serializer sees it.
+
+Oversized bodies never get here: Django raises RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE), which the exception
+handler answers with 413.
+"""
+
+from typing import Any
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from ticketsite.validators import JSON_MAX_DEPTH, json_problem
+
+
+class LimitedJSONParser(JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        # Bodies may nest a little deeper than stored JSON values, which are checked again by their fields.
+        problem = json_problem(data, max_depth=JSON_MAX_DEPTH + 2)
+        if problem:
+            raise ParseError(problem)
+        return data
