@@ -1,1 +1,311 @@
-"""Placeholder: filled in by the tickets work."""
+"""Back office for tickets, their timeline and templates. The admin is another client of the ticket services: creating,
+editing, deleting and transitions go through them, so every change lands on the timeline with the admin as actor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.forms.fields import InvalidJSONInput
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from tickets import statemachine
+from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
+from tickets.services import tickets as ticket_services
+from tickets.services.templates import validate_custom_fields_schema
+from ticketsite.admin import AUDIT_FIELDS, AuditedAdmin, AuditedModelForm, restore_selected
+
+SERVICE_ERRORS = (APIException, DjangoValidationError)
+
+
+def error_text(exc: Exception) -> str:
+    """A service error as one readable line for an admin message or form error."""
+    detail: Any = getattr(exc, "detail", None) or getattr(exc, "messages", None) or str(exc)
+
+    def flatten(value: Any, prefix: str = "") -> list[str]:
+        if isinstance(value, dict):
+            return [line for key, item in value.items() for line in flatten(item, f"{key}: ")]
+        if isinstance(value, list):
+            return [line for item in value for line in flatten(item, prefix)]
+        return [f"{prefix}{value}"]
+
+    return "; ".join(flatten(detail))
+
+
+class PrettyJSONField(forms.JSONField):
+    """A JSON textarea showing indented JSON, so schemas and custom fields stay readable."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 16, "cols": 90, "style": "font-family: monospace"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
+# --- templates -----------------------------------------------------------------------------------------------------
+
+
+class TicketTemplateForm(AuditedModelForm):
+    custom_fields_schema = PrettyJSONField(required=False, help_text="A JSON Schema (an object) for tickets' custom fields.")
+
+    class Meta:
+        model = TicketTemplate
+        fields = "__all__"
+
+    def clean_custom_fields_schema(self) -> Any:
+        schema = self.cleaned_data.get("custom_fields_schema") or {}
+        try:
+            validate_custom_fields_schema(schema)
+        except DRFValidationError as exc:
+            raise forms.ValidationError(error_text(exc)) from None
+        return schema
+
+
+@admin.register(TicketTemplate)
+class TicketTemplateAdmin(AuditedAdmin):
+    form = TicketTemplateForm
+    list_display = ["name", "default_priority", "default_visibility", "approval_template", "is_deleted", "updated_at"]
+    list_filter = ["default_priority", "default_visibility"]
+    list_select_related = ["approval_template"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["categories", "labels"]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "approval_template"]}),
+        (
+            "Defaults of new tickets",
+            {
+                "fields": [
+                    "default_title",
+                    "default_description",
+                    "default_priority",
+                    "default_visibility",
+                    "categories",
+                    "labels",
+                ]
+            },
+        ),
+        ("Custom fields", {"fields": ["custom_fields_schema"]}),
+        ("Audit", {"classes": ["collapse"], "fields": list(AUDIT_FIELDS)}),
+    ]
+
+
+# --- tickets -------------------------------------------------------------------------------------------------------
+
+
+TIMELINE_FIELDS = ("created_at", "created_by", "system", "event_type", "details", "note")
+
+
+class TimelineInline(admin.TabularInline):
+    """The ticket's timeline, read-only: it is written by the services' signal receivers only."""
+
+    model = TicketNote
+    fields = TIMELINE_FIELDS
+    readonly_fields = TIMELINE_FIELDS
+    extra = 0
+    can_delete = False
+    ordering = ["created_at", "id"]
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("created_by")
+
+    @admin.display(description="details")
+    def details(self, note: TicketNote) -> str:
+        return format_html("<code>{}</code>", json.dumps(note.event_details, ensure_ascii=False)) if note.system else ""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may look at the ticket in the admin may read its timeline.
+        return request.user.has_perm("tickets.view_ticket") or request.user.has_perm("tickets.change_ticket")
+
+
+class TicketForm(AuditedModelForm):
+    custom_fields = PrettyJSONField(required=False)
+
+    class Meta:
+        model = Ticket
+        fields = "__all__"
+
+    def clean_custom_fields(self) -> Any:
+        return self.cleaned_data.get("custom_fields") or {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        template = cleaned.get("template") if self.instance.pk is None else self.instance.template
+        if "custom_fields" in cleaned and (self.instance.pk is None or "custom_fields" in self.changed_data):
+            try:
+                ticket_services.validate_ticket_custom_fields(template, cleaned["custom_fields"])
+            except DRFValidationError as exc:
+                self.add_error("custom_fields", error_text(exc))
+        return cleaned
+
+
+def _transition_action(to_status: str | None, description: str) -> Callable[..., None]:
+    """An admin action moving the selected tickets through ticket_transition (None: "submit", whichever applies)."""
+
+    def action(modeladmin: TicketAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        modeladmin.run_transition(request, queryset, to_status)
+
+    action.__name__ = f"transition_to_{to_status or 'submitted'}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+submit_tickets = _transition_action(None, "Submit (for approval when the ticket has an approval template)")
+withdraw_tickets = _transition_action(TicketStatus.DRAFT, "Back to draft (withdraw / revise)")
+cancel_tickets = _transition_action(TicketStatus.CANCELLED, "Cancel")
+start_tickets = _transition_action(TicketStatus.IN_PROGRESS, "Start work / reopen (in progress)")
+resolve_tickets = _transition_action(TicketStatus.RESOLVED, "Resolve")
+close_tickets = _transition_action(TicketStatus.CLOSED, "Close")
+
+
+@admin.register(Ticket)
+class TicketAdmin(AuditedAdmin):
+    form = TicketForm
+    list_display = ["key", "title", "status", "priority", "visibility", "assignee", "created_by", "created_at"]
+    list_filter = ["status", "priority", "visibility", "template", "categories", "labels"]
+    list_select_related = ["assignee", "created_by"]
+    search_fields = ["key", "title", "description"]
+    date_hierarchy = "created_at"
+    filter_horizontal = ["categories", "labels"]
+    raw_id_fields = ["assignee"]
+    inlines = [TimelineInline]
+    actions = [
+        restore_selected,
+        submit_tickets,
+        withdraw_tickets,
+        cancel_tickets,
+        start_tickets,
+        resolve_tickets,
+        close_tickets,
+    ]
+    fieldsets = [
+        (None, {"fields": ["key", "status", "title", "description", "template", "approval_template", "custom_fields"]}),
+        ("Work", {"fields": ["priority", "visibility", "assignee", "due_at", "categories", "labels"]}),
+        ("Dates and audit", {"classes": ["collapse"], "fields": ["resolved_at", "closed_at", *AUDIT_FIELDS]}),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fixed = ["key", "status", "resolved_at", "closed_at"]
+        if obj is not None:
+            fixed.append("template")  # custom fields were validated against it
+        return (*fixed, *super().get_readonly_fields(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nobody edits a final ticket: the change form becomes read-only.
+        if obj is not None and statemachine.is_final(obj.status):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # A refusal from a service (raised inside the admin's transaction, which rolled back) becomes a message.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SERVICE_ERRORS as exc:
+            self.message_user(request, error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        actor: Any = request.user
+        if not change:
+            created = ticket_services.ticket_create(
+                actor=actor,
+                title=data["title"],
+                description=data.get("description") or None,
+                priority=data.get("priority"),
+                visibility=data.get("visibility"),
+                template=data.get("template"),
+                approval_template=data.get("approval_template"),
+                custom_fields=data.get("custom_fields") or {},
+                assignee=data.get("assignee"),
+                due_at=data.get("due_at"),
+                # Left empty: the template's defaults apply.
+                categories=list(data.get("categories") or []) or None,
+                labels=list(data.get("labels") or []) or None,
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            obj._state.adding = False
+            return
+        changes = {field: data[field] for field in form.changed_data if field in ticket_services.EDITABLE_FIELDS}
+        ticket = Ticket.objects.get(pk=obj.pk)  # the form's instance already holds the new values
+        ticket_services.ticket_update(ticket=ticket, actor=actor, data=changes)
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Categories and labels were saved by the service (form.save_m2m would bypass the timeline).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        ticket_services.ticket_delete(ticket=obj, actor=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for ticket in queryset:
+            try:
+                self.delete_model(request, ticket)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{ticket.key}: {error_text(exc)}", messages.ERROR)
+
+    def run_transition(self, request: HttpRequest, queryset: QuerySet, to_status: str | None) -> None:
+        done = []
+        for ticket in queryset.order_by("pk"):
+            target = to_status or (
+                TicketStatus.WAITING_APPROVAL if ticket.approval_template_id is not None else TicketStatus.OPEN
+            )
+            try:
+                ticket_services.ticket_transition(ticket=ticket, actor=request.user, to_status=target)  # type: ignore[arg-type]
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{ticket.key}: {error_text(exc)}", messages.ERROR)
+            else:
+                done.append(f"{ticket.key} → {ticket.status}")
+        if done:
+            self.message_user(request, f"Moved {len(done)} ticket(s): {', '.join(done)}.", messages.SUCCESS)
+
+
+@admin.register(TicketNote)
+class TicketNoteAdmin(AuditedAdmin):
+    """All timeline entries, read-only: comments are changed by their authors, events by nobody."""
+
+    list_display = ["ticket", "system", "event_type", "short_note", "created_by", "created_at", "is_deleted"]
+    list_filter = ["system", "event_type"]
+    list_select_related = ["ticket", "created_by"]
+    search_fields = ["note", "ticket__key", "ticket__title"]
+    raw_id_fields = ["ticket"]
+    actions: list[Any] = []
+
+    @admin.display(description="note")
+    def short_note(self, note: TicketNote) -> str:
+        return note.note[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,7 +1,7 @@
 import factory
 
 from tests.factories import UserFactory
-from tickets.models import Category, Label, Ticket, TicketTemplate
+from tickets.models import Category, Label, Ticket, TicketNote, TicketTemplate
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -22,18 +22,57 @@ class LabelFactory(factory.django.DjangoModelFactory):
 class TicketTemplateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TicketTemplate
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Template {n}")
+    custom_fields_schema = factory.LazyFunction(dict)
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
+
+    @factory.post_generation
+    def labels(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.labels.set(extracted)
 
 
 class TicketFactory(factory.django.DjangoModelFactory):
-    """A ticket row as the database would hold it; use the API or services to exercise behaviour."""
+    """A ticket row as the database would hold it; use the API or services to exercise behaviour.
+
+    `status=...` puts the row straight into a status (the lifecycle tests start from every status this way).
+    """
 
     class Meta:
         model = Ticket
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Ticket {n}")
     description = "Something needs doing."
     created_by = factory.SubFactory(UserFactory)
     updated_by = factory.SelfAttribute("created_by")
     key = factory.Sequence(lambda n: f"TST-{n}")
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
+
+    @factory.post_generation
+    def labels(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.labels.set(extracted)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A comment row (system=False). Events are written by receivers, never by a factory."""
+
+    class Meta:
+        model = TicketNote
+
+    ticket = factory.SubFactory(TicketFactory)
+    system = False
+    note = factory.Sequence(lambda n: f"Comment {n}")
+    created_by = factory.SubFactory(UserFactory)
+    updated_by = factory.SelfAttribute("created_by")

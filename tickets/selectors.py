@@ -1,0 +1,69 @@
+"""Reads of tickets, their timeline and templates. Every ticket read starts from permissions.selectors.visible_tickets,
+and each selector prefetches exactly what the API serializers read (no query per row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+
+from permissions.selectors import get_visible_ticket, visible_tickets
+from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, TicketTemplate
+from ticketsite.errors import DomainNotFound
+
+# Priority as a rank, so `ordering=priority` sorts low < medium < high < urgent rather than alphabetically.
+PRIORITY_RANK = Case(
+    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(TicketPriority.values)),
+    output_field=IntegerField(),
+)
+
+
+def _with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.annotate(priority_rank=PRIORITY_RANK).prefetch_related(
+        Prefetch("categories", queryset=Category.objects.only("id")),
+        Prefetch("labels", queryset=Label.objects.only("id")),
+    )
+
+
+def ticket_list(*, user: Any) -> QuerySet[Ticket]:
+    """The tickets `user` may see, ready for the ticket serializer."""
+    return _with_relations(visible_tickets(user))
+
+
+def ticket_get(*, user: Any, ticket_id: Any) -> Ticket:
+    """One visible ticket, ready for the serializer; missing and forbidden are the same 404."""
+    return get_visible_ticket(user, ticket_id, queryset=_with_relations(Ticket.objects.all()))
+
+
+def ticket_for_write(*, user: Any, ticket_id: Any) -> Ticket:
+    """One visible ticket for a service to change (the service locks and re-reads it)."""
+    return get_visible_ticket(user, ticket_id)
+
+
+def timeline_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
+    """Comments and system events of a visible ticket, oldest first. Deleted comments are gone (their
+    comment_deleted event stays)."""
+    return TicketNote.objects.filter(ticket=ticket).order_by("created_at", "id")
+
+
+def comment_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
+    return timeline_list(ticket=ticket).filter(system=False)
+
+
+def comment_get(*, ticket: Ticket, note_id: Any) -> TicketNote:
+    try:
+        pk = int(note_id)
+    except (TypeError, ValueError):
+        raise DomainNotFound() from None
+    comment = comment_list(ticket=ticket).filter(pk=pk).first()
+    if comment is None:
+        raise DomainNotFound()
+    comment.ticket = ticket  # already fetched and authorised
+    return comment
+
+
+def template_list() -> QuerySet[TicketTemplate]:
+    return TicketTemplate.objects.prefetch_related(
+        Prefetch("categories", queryset=Category.objects.only("id")),
+        Prefetch("labels", queryset=Label.objects.only("id")),
+    )

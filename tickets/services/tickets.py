@@ -1,0 +1,413 @@
+"""Writes on tickets and their comments (SPEC §4, §5). Each function is complete: it authorises, validates, locks what
+races, saves with update_fields, and sends the domain signal whose receivers write the timeline in this transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.utils import timezone
+
+from approvals.models import ApprovalTemplate
+from permissions.selectors import can_view_ticket
+from tickets import signals, statemachine
+from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketTemplate, TicketVisibility
+from tickets.services.templates import validate_custom_fields
+from ticketsite.errors import DomainConflict, DomainNotFound, DomainPermissionDenied, DomainValidationError
+from ticketsite.models import Actor
+
+ADMIN_CHANGE_PERMISSION = "tickets.change_ticket"
+ADMIN_DELETE_PERMISSION = "tickets.delete_ticket"
+
+# SPEC §4 "who may edit what".
+CREATOR_DRAFT_FIELDS = frozenset({"title", "description", "custom_fields", "categories", "labels"})
+CREATOR_DRAFT_STATUSES = frozenset({TicketStatus.DRAFT, TicketStatus.REJECTED})
+CREATOR_FIELDS = frozenset({"visibility"})  # in any non-final status
+WORKER_FIELDS = frozenset({"priority", "assignee", "due_at", "categories", "labels"})  # agents and the assignee
+ADMIN_ONLY_FIELDS = frozenset({"approval_template"})
+
+SCALAR_FIELDS = ("title", "description", "priority", "visibility", "custom_fields", "due_at")
+FK_FIELDS = ("assignee", "approval_template")
+M2M_FIELDS = ("categories", "labels")
+EDITABLE_FIELDS = frozenset({*SCALAR_FIELDS, *FK_FIELDS, *M2M_FIELDS})
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field changed by ticket_update. Values are JSON-ready: ids for references, sorted id lists for
+    categories/labels, ISO 8601 strings for times."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Lock the ticket row and re-read it in place, so decisions use the committed state (no-op lock on SQLite)."""
+    try:
+        ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
+    except Ticket.DoesNotExist:
+        raise DomainNotFound() from None
+    return ticket
+
+
+def _is_person(actor: Actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active
+
+
+def is_ticket_admin(actor: Actor, *, permission: str = ADMIN_CHANGE_PERMISSION) -> bool:
+    """Admins are staff users holding the model permission (superusers hold them all)."""
+    return _is_person(actor) and bool(getattr(actor, "is_staff", False)) and actor is not None and actor.has_perm(permission)
+
+
+def editable_fields(ticket: Ticket, actor: Actor) -> frozenset[str]:
+    """The fields `actor` may change on `ticket` now (SPEC §4)."""
+    if statemachine.is_final(ticket.status) or not _is_person(actor):
+        return frozenset()
+    if is_ticket_admin(actor):
+        return EDITABLE_FIELDS
+    parties = statemachine.parties_of(ticket, actor)
+    fields: set[str] = set()
+    if statemachine.Party.CREATOR in parties:
+        fields |= CREATOR_FIELDS
+        if ticket.status in CREATOR_DRAFT_STATUSES:
+            fields |= CREATOR_DRAFT_FIELDS
+    if parties & {statemachine.Party.ASSIGNEE, statemachine.Party.AGENT}:
+        fields |= WORKER_FIELDS
+    return frozenset(fields)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _ids(values: Iterable[Any]) -> list[int]:
+    return sorted({int(getattr(value, "pk", value)) for value in values})
+
+
+def _alive_ids(model: type[Category] | type[Label], ids: list[int], field: str) -> list[int]:
+    found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise DomainValidationError(f"Unknown {field}: {', '.join(map(str, missing))}.", field=field, code="does_not_exist")
+    return ids
+
+
+def _check_choice(value: Any, choices: type[models.TextChoices], field: str) -> None:
+    if value not in choices.values:
+        raise DomainValidationError(f"'{value}' is not a valid {field}.", field=field, code="invalid_choice")
+
+
+def _check_assignee(assignee: User | None) -> None:
+    if assignee is not None and not assignee.is_active:
+        raise DomainValidationError("The assignee must be an active user.", field="assignee", code="inactive")
+
+
+def _check_title(title: str) -> None:
+    if not title.strip():
+        raise DomainValidationError("A title is required.", field="title", code="required")
+
+
+def _custom_fields_schema(template: TicketTemplate | None) -> dict[str, Any] | None:
+    return template.custom_fields_schema if template is not None else None
+
+
+def validate_ticket_custom_fields(template: TicketTemplate | None, data: Any) -> None:
+    if template is None and data:
+        raise DomainValidationError("Custom fields need a ticket template that defines them.", field="custom_fields")
+    validate_custom_fields(schema=_custom_fields_schema(template), data=data)
+
+
+def _approvals() -> Any:
+    """The approval engine's services, imported late: approvals depends on tickets, not the other way round."""
+    from approvals import services
+
+    return services
+
+
+def _refusal(ticket: Ticket, actor: Actor, to_status: str, reason: str) -> str:
+    allowed = statemachine.allowed_transitions(ticket, actor)
+    return (
+        f"{reason} Ticket {ticket.key} is '{ticket.status}'; "
+        f"transitions you may make: {', '.join(allowed) if allowed else 'none'}."
+    )
+
+
+# --- tickets -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User,
+    title: str | None = None,
+    description: str | None = None,
+    priority: str | None = None,
+    visibility: str | None = None,
+    template: TicketTemplate | None = None,
+    approval_template: ApprovalTemplate | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    assignee: User | None = None,
+    due_at: datetime | None = None,
+    categories: Iterable[Category | int] | None = None,
+    labels: Iterable[Label | int] | None = None,
+) -> Ticket:
+    """A new draft created by `actor`. Values not given come from the template; categories and labels given replace
+    the template's defaults (None means "not given")."""
+    if not _is_person(actor):
+        raise DomainPermissionDenied("Only an active user can create tickets.")
+    if template is not None and template.is_deleted:
+        raise DomainValidationError("This ticket template does not exist.", field="template", code="does_not_exist")
+    if approval_template is not None and approval_template.is_deleted:
+        raise DomainValidationError("This approval template does not exist.", field="approval_template", code="does_not_exist")
+    ticket = Ticket(
+        title=title if title else (template.default_title if template else ""),
+        description=description if description is not None else (template.default_description if template else ""),
+        priority=priority or (template.default_priority if template else TicketPriority.MEDIUM),
+        visibility=visibility or (template.default_visibility if template else TicketVisibility.INTERNAL),
+        template=template,
+        approval_template=approval_template or (template.approval_template if template else None),
+        custom_fields=custom_fields if custom_fields is not None else {},
+        assignee=assignee,
+        due_at=due_at,
+        status=TicketStatus.DRAFT,
+    )
+    _check_title(ticket.title)
+    _check_choice(ticket.priority, TicketPriority, "priority")
+    _check_choice(ticket.visibility, TicketVisibility, "visibility")
+    _check_assignee(assignee)
+    validate_ticket_custom_fields(template, ticket.custom_fields)
+    if categories is None:
+        category_ids = _ids(template.categories.all()) if template else []
+    else:
+        category_ids = _alive_ids(Category, _ids(categories), "categories")
+    if labels is None:
+        label_ids = _ids(template.labels.all()) if template else []
+    else:
+        label_ids = _alive_ids(Label, _ids(labels), "labels")
+
+    ticket.stamp(actor, created=True)
+    ticket.save()
+    ticket.key = f"TCK-{ticket.pk}"
+    ticket.save(update_fields=["key"])
+    ticket.categories.set(category_ids)
+    ticket.labels.set(label_ids)
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor)
+    return ticket
+
+
+def _current_value(ticket: Ticket, field: str) -> Any:
+    if field in M2M_FIELDS:
+        return _ids(getattr(ticket, field).values_list("pk", flat=True))
+    if field in FK_FIELDS:
+        return getattr(ticket, f"{field}_id")
+    return _jsonable(getattr(ticket, field))
+
+
+def _new_value(field: str, value: Any) -> Any:
+    if field in M2M_FIELDS:
+        return _ids(value or [])
+    if field in FK_FIELDS:
+        return None if value is None else int(getattr(value, "pk", value))
+    return _jsonable(value)
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticket:
+    """Change fields under SPEC §4's rules. Only fields whose value changes are checked and recorded.
+    Status is not a field here: it changes through ticket_transition only."""
+    not_editable = sorted(set(data) - EDITABLE_FIELDS)
+    if not_editable:
+        field = not_editable[0]
+        hint = " Use the transition endpoint." if field == "status" else ""
+        raise DomainValidationError(f"'{field}' cannot be changed.{hint}", field=field, code="read_only")
+    _lock(ticket)
+    if statemachine.is_final(ticket.status):
+        raise DomainConflict(f"Ticket {ticket.key} is '{ticket.status}'; a final ticket cannot be edited.", code="ticket_final")
+
+    changes: list[FieldChange] = []
+    allowed = editable_fields(ticket, actor)
+    for field in (*SCALAR_FIELDS, *FK_FIELDS, *M2M_FIELDS):
+        if field not in data:
+            continue
+        old, new = _current_value(ticket, field), _new_value(field, data[field])
+        if old == new:
+            continue
+        if field not in allowed:
+            raise DomainPermissionDenied(
+                f"You may not change '{field}' of ticket {ticket.key} while it is '{ticket.status}'.", code="permission_denied"
+            )
+        changes.append(FieldChange(field=field, old=old, new=new))
+    if not changes:
+        return ticket
+
+    changed = {change.field for change in changes}
+    if "title" in changed:
+        _check_title(data["title"])
+    if "priority" in changed:
+        _check_choice(data["priority"], TicketPriority, "priority")
+    if "visibility" in changed:
+        _check_choice(data["visibility"], TicketVisibility, "visibility")
+    if "assignee" in changed:
+        _check_assignee(data["assignee"])
+    if "custom_fields" in changed:
+        validate_ticket_custom_fields(ticket.template, data["custom_fields"])
+    if "approval_template" in changed and data["approval_template"] is not None and data["approval_template"].is_deleted:
+        raise DomainValidationError("This approval template does not exist.", field="approval_template", code="does_not_exist")
+    for field in ("categories", "labels"):
+        if field in changed:
+            _alive_ids(Category if field == "categories" else Label, _new_value(field, data[field]), field)
+
+    update_fields = []
+    for field in (*SCALAR_FIELDS, *FK_FIELDS):
+        if field in changed:
+            setattr(ticket, field, data[field])
+            update_fields.append(field)
+    ticket.save(update_fields=[*update_fields, *ticket.stamp(actor)])
+    for change in changes:
+        if change.field in M2M_FIELDS:
+            getattr(ticket, change.field).set(change.new)
+    signals.ticket_updated.send(sender=Ticket, ticket=ticket, actor=actor, changes=changes)
+    return ticket
+
+
+def _apply_status(ticket: Ticket, to_status: str, actor: Actor, comment: str) -> None:
+    from_status = ticket.status
+    now = timezone.now()
+    ticket.status = to_status
+    fields = ["status"]
+    if to_status == TicketStatus.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif from_status == TicketStatus.RESOLVED and to_status == TicketStatus.IN_PROGRESS:
+        ticket.resolved_at = None  # reopened: no longer resolved
+        fields.append("resolved_at")
+    if to_status == TicketStatus.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    ticket.save(update_fields=[*fields, *ticket.stamp(actor)])
+    signals.ticket_transitioned.send(
+        sender=Ticket, ticket=ticket, actor=actor, from_status=from_status, to_status=to_status, comment=comment
+    )
+
+
+@transaction.atomic
+def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: str = "") -> Ticket:
+    """A person moves the ticket along SPEC §4's table. Wrong state: 409 invalid_transition; wrong person: 403."""
+    _lock(ticket)
+    row = statemachine.find_row(ticket, to_status)
+    if row is None:
+        raise DomainConflict(
+            _refusal(ticket, actor, to_status, f"Cannot move from '{ticket.status}' to '{to_status}'."),
+            code="invalid_transition",
+        )
+    if not statemachine.may_take(row, ticket, actor):
+        raise DomainPermissionDenied(
+            _refusal(ticket, actor, to_status, f"You may not move this ticket to '{to_status}'."), code="permission_denied"
+        )
+    if ticket.status == TicketStatus.WAITING_APPROVAL and to_status == TicketStatus.DRAFT:
+        # Withdraw: cancel while the process still runs.
+        _approvals().process_cancel(ticket=ticket, actor=actor, reason="withdrawn")
+    _apply_status(ticket, to_status, actor, comment)
+    if to_status == TicketStatus.WAITING_APPROVAL:
+        # Raises a 400 when a slot has no eligible approver; the whole submit then rolls back.
+        _approvals().process_start(ticket=ticket, actor=actor)
+    return ticket
+
+
+@transaction.atomic
+def ticket_system_transition(*, ticket: Ticket, to_status: str, actor: Actor = None, comment: str = "") -> Ticket:
+    """A transition taken by the system (the approval engine, the auto-close command): only the table's system rows."""
+    _lock(ticket)
+    if not statemachine.system_may_take(ticket, to_status):
+        raise DomainConflict(
+            f"The system cannot move ticket {ticket.key} from '{ticket.status}' to '{to_status}'.", code="invalid_transition"
+        )
+    _apply_status(ticket, to_status, actor, comment)
+    return ticket
+
+
+@transaction.atomic
+def ticket_delete(*, ticket: Ticket, actor: User) -> None:
+    """Soft delete: the creator while the ticket is a draft, admins at any time. A running approval is cancelled."""
+    _lock(ticket)
+    is_admin = is_ticket_admin(actor, permission=ADMIN_DELETE_PERMISSION)
+    is_creator = _is_person(actor) and ticket.created_by_id == actor.pk
+    if not is_admin and not is_creator:
+        raise DomainPermissionDenied("Only the ticket's creator (while it is a draft) or an admin can delete it.")
+    if not is_admin and ticket.status != TicketStatus.DRAFT:
+        raise DomainConflict(
+            f"Ticket {ticket.key} is '{ticket.status}'; its creator can delete it only while it is a draft.",
+            code="invalid_state",
+        )
+    if ticket.status == TicketStatus.WAITING_APPROVAL:
+        _approvals().process_cancel(ticket=ticket, actor=actor, reason="deleted")
+    ticket.soft_delete(actor=actor)
+    signals.ticket_deleted.send(sender=Ticket, ticket=ticket, actor=actor)
+
+
+# --- comments ------------------------------------------------------------------------------------------------------
+
+
+def _clean_note(note: str) -> str:
+    text = note.strip()
+    if not text:
+        raise DomainValidationError("A comment cannot be empty.", field="note", code="blank")
+    return text
+
+
+def _lock_comment(comment: TicketNote, actor: User) -> TicketNote:
+    if comment.system:
+        raise DomainNotFound()
+    try:
+        comment.refresh_from_db(from_queryset=TicketNote.objects.select_for_update())
+    except TicketNote.DoesNotExist:
+        raise DomainNotFound() from None
+    if not _is_person(actor) or comment.created_by_id != actor.pk:
+        raise DomainPermissionDenied("Only the author of a comment can change or delete it.")
+    return comment
+
+
+@transaction.atomic
+def comment_create(*, ticket: Ticket, actor: User, note: str) -> TicketNote:
+    """Anyone who can see the ticket may comment, in any status."""
+    if not can_view_ticket(actor, ticket):
+        raise DomainNotFound()
+    comment = TicketNote(ticket=ticket, system=False, note=_clean_note(note))
+    comment.stamp(actor, created=True)
+    comment.save()
+    signals.comment_added.send(sender=TicketNote, ticket=ticket, note=comment, actor=actor)
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote:
+    _lock_comment(comment, actor)
+    new_text = _clean_note(note)
+    old_text = comment.note
+    if new_text == old_text:
+        return comment
+    comment.note = new_text
+    comment.save(update_fields=["note", *comment.stamp(actor)])
+    signals.comment_edited.send(
+        sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor, old_text=old_text, new_text=new_text
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: TicketNote, actor: User) -> None:
+    _lock_comment(comment, actor)
+    comment.soft_delete(actor=actor)
+    signals.comment_deleted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor)

@@ -1,0 +1,706 @@
+"""Bulk data for benchmarks: N tickets with a realistic mix, loaded with bulk_create in batches (SPEC §11, issue 8).
+
+The mix: statuses across the whole lifecycle, ~30% restricted tickets (with user and role grants), categories and
+labels, timelines (created / status_change / approval events and comments), finished and running approval processes,
+access requests and in-app notifications. Rows are written directly (no services, no signals): this is a loader, not a
+workflow. Ids are allocated up front (so related rows need no round trip and keys are TCK-<id>); sequences are reset
+at the end. Run it while nothing else writes tickets.
+
+Three named users exist for the benchmark (password as in seed_demo):
+- bench-requester: an ordinary user in two teams; role and direct grants on some restricted tickets;
+- bench-agent: an agent (tickets.work_on_ticket), assignee of a share of the tickets;
+- bench-approver: member of one approver role, with pending approval slots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import random
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.color import no_style
+from django.db import connection, connections, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from approvals.models import (
+    ApprovalProcess,
+    ApprovalProcessStep,
+    ApprovalProcessStepApprover,
+    ApprovalTemplate,
+    ApprovalType,
+    ProcessStatus,
+    SlotStatus,
+    StepStatus,
+)
+from approvals.services import approval_template_create
+from notifications.models import Notification, NotificationEvent
+from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
+from tickets.models import Category, EventType, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketVisibility
+
+PASSWORD = "demo-pass-2026"
+BATCH = 5000
+SPAN = timedelta(days=730)
+
+S = TicketStatus
+# Share of each status among generated tickets (sums to 1).
+STATUS_MIX: list[tuple[TicketStatus, float]] = [
+    (S.DRAFT, 0.08),
+    (S.WAITING_APPROVAL, 0.08),
+    (S.OPEN, 0.18),
+    (S.IN_PROGRESS, 0.18),
+    (S.RESOLVED, 0.12),
+    (S.CLOSED, 0.28),
+    (S.CANCELLED, 0.04),
+    (S.REJECTED, 0.04),
+]
+# The status path a ticket walked to reach its status, without and with an approval process.
+PLAIN_PATHS: dict[str, list[str]] = {
+    S.DRAFT: [],
+    S.CANCELLED: [S.CANCELLED],
+    S.OPEN: [S.OPEN],
+    S.IN_PROGRESS: [S.OPEN, S.IN_PROGRESS],
+    S.RESOLVED: [S.OPEN, S.IN_PROGRESS, S.RESOLVED],
+    S.CLOSED: [S.OPEN, S.IN_PROGRESS, S.RESOLVED, S.CLOSED],
+}
+APPROVED_SHARE = 0.25  # of tickets past approval (open and later), how many went through an approval process
+RESTRICTED_SHARE = 0.30
+GRANTED_SHARE = 0.45  # of restricted tickets, how many carry grants
+COMMENT_SHARE = 0.5
+NOTIFICATION_SHARE = 0.6
+ACCESS_REQUEST_SHARE = 0.02  # of restricted tickets
+BENCH_DIRECT_GRANT_SHARE = 0.004  # of restricted tickets, granted to bench-requester directly
+PRIORITIES = [TicketPriority.LOW, TicketPriority.MEDIUM, TicketPriority.MEDIUM, TicketPriority.HIGH, TicketPriority.URGENT]
+_WORD_TEXT = (
+    "printer laptop vpn access account password screen keyboard network wifi share drive licence install update "
+    "error crash slow broken request order replace invoice payroll mailbox calendar phone badge desk office server"
+)
+WORDS = _WORD_TEXT.split()
+
+
+@dataclass
+class Pools:
+    users: list[int]
+    agents: list[int]
+    teams: list[int]
+    approver_roles: list[int]
+    managers_role: int
+    categories: list[int]
+    labels: list[int]
+    one_step: int
+    two_step: int
+    bench_requester: int
+    bench_agent: int
+    bench_approver_role: int
+    # Share of new approval processes that ask the bench approver's role: ~300 pending slots whatever the size.
+    bench_approver_share: float
+
+
+@dataclass
+class Rows:
+    """Rows of one batch, in insertion order (parents before children)."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    ticket_categories: list[Any] = field(default_factory=list)
+    ticket_labels: list[Any] = field(default_factory=list)
+    processes: list[ApprovalProcess] = field(default_factory=list)
+    steps: list[ApprovalProcessStep] = field(default_factory=list)
+    slots: list[ApprovalProcessStepApprover] = field(default_factory=list)
+    grants: list[TicketViewPermission] = field(default_factory=list)
+    access_requests: list[AccessRequest] = field(default_factory=list)
+    notes: list[TicketNote] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def count(self) -> int:
+        return sum(len(value) for value in vars(self).values())
+
+
+class _LocalCounter:
+    """A counter for the single-process load (same interface as multiprocessing.Value)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def get_lock(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+
+class IdAllocator:
+    """Primary keys handed out before insertion, so related rows reference ids without a round trip.
+
+    Ticket ids are the base plus the ticket's position in the load (dense: keys TCK-<id> follow the load order). Other
+    models draw chunks from a counter shared by the loading processes; a process's unused rest of a chunk is a gap.
+    """
+
+    CHUNK = 10_000
+
+    def __init__(self, ticket_base: int, counters: dict[type[models.Model], Any]) -> None:
+        self.ticket_base = ticket_base
+        self.counters = counters
+        self._next: dict[type[models.Model], int] = {}
+        self._end: dict[type[models.Model], int] = {}
+
+    def ticket(self, position: int) -> int:
+        return self.ticket_base + position
+
+    def take(self, model: type[models.Model]) -> int:
+        value = self._next.get(model, 0)
+        if value >= self._end.get(model, 0):
+            counter = self.counters[model]
+            with counter.get_lock():
+                value = counter.value
+                counter.value = value + self.CHUNK
+            self._end[model] = value + self.CHUNK
+        self._next[model] = value + 1
+        return value
+
+
+CHILD_MODELS: tuple[type[models.Model], ...] = (
+    TicketNote,
+    ApprovalProcess,
+    ApprovalProcessStep,
+    ApprovalProcessStepApprover,
+    TicketViewPermission,
+    AccessRequest,
+    Notification,
+)
+
+
+def _next_id(model: type[models.Model]) -> int:
+    manager = getattr(model, "all_objects", model._default_manager)
+    return int(manager.aggregate(top=Max("id"))["top"] or 0) + 1
+
+
+class Command(BaseCommand):
+    help = "Bulk-load N tickets with a realistic mix (restricted, grants, labels, notes, approvals) for benchmarks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, required=True, help="How many tickets to add.")
+        parser.add_argument("--batch-size", type=int, default=BATCH, help=f"Tickets per batch (default {BATCH}).")
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42): same seed, same data.")
+        parser.add_argument("--users", type=int, default=None, help="Users to create (default: tickets/100, 50..10000).")
+        parser.add_argument("--jobs", type=int, default=None, help="Loader processes on PostgreSQL (default 2; SQLite: 1).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        total: int = options["tickets"]
+        batch_size: int = options["batch_size"]
+        if total < 1 or batch_size < 1:
+            raise CommandError("--tickets and --batch-size must be positive.")
+        started = time.monotonic()
+        seed: int = options["seed"]
+        user_count = options["users"] or min(max(total // 100, 50), 10_000)
+        pools = self._pools(
+            random.Random(seed), user_count=user_count, approver_roles=min(max(total // 5000, 5), 200), total=total
+        )
+        batches = -(-total // batch_size)
+        # SQLite has one writer; on PostgreSQL two loaders keep both the Python side and the server busy.
+        # Inside a caller's transaction (a test) other processes would not see the reference rows: load in-process.
+        parallel_ok = connection.vendor != "sqlite" and not connection.in_atomic_block
+        jobs = min(options["jobs"] or 2, batches) if parallel_ok else 1
+        plan = _Plan(total=total, batch_size=batch_size, seed=seed, now=timezone.now(), ticket_base=_next_id(Ticket))
+        progress = _Progress(self, total, started)
+        if jobs == 1:
+            ids = IdAllocator(plan.ticket_base, {model: _LocalCounter(_next_id(model)) for model in CHILD_MODELS})
+            for batch in range(batches):
+                progress.add(*self._load_batch(plan, pools, ids, batch))
+        else:
+            self._load_parallel(plan, pools, batches, jobs, progress)
+        self._reset_sequences([Ticket, *CHILD_MODELS])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh planner statistics: the benchmark must not measure stale ones
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {total} tickets ({progress.rows} rows) in {elapsed:.1f}s with {jobs} loader(s). "
+                f"Benchmark logins: bench-requester, bench-agent, bench-approver / {PASSWORD}"
+            )
+        )
+
+    def _load_batch(self, plan: _Plan, pools: Pools, ids: IdAllocator, batch: int) -> tuple[int, int]:
+        """Generate and insert one batch in one transaction; returns (tickets, rows). Same seed, same batch, same data."""
+        rng = random.Random(plan.seed * 1_000_003 + batch)
+        first = batch * plan.batch_size
+        size = min(plan.batch_size, plan.total - first)
+        rows = Rows()
+        for position in range(first, first + size):
+            # Spread over two years, oldest first, so ids and created_at grow together as in real life.
+            created_at = plan.now - SPAN + SPAN * position / plan.total
+            self._ticket(rng, pools, ids, rows, ticket_id=ids.ticket(position), created_at=created_at, now=plan.now)
+        with transaction.atomic():
+            return size, self._insert(rows)
+
+    def _load_parallel(self, plan: _Plan, pools: Pools, batches: int, jobs: int, progress: _Progress) -> None:
+        context = multiprocessing.get_context("fork")
+        counters = {model: context.Value("q", _next_id(model)) for model in CHILD_MODELS}
+        messages = context.Queue()
+        connections.close_all()  # each loader process opens its own connection
+
+        def loader(job: int) -> None:
+            try:
+                ids = IdAllocator(plan.ticket_base, counters)
+                for batch in range(job, batches, jobs):
+                    messages.put(("done", *self._load_batch(plan, pools, ids, batch)))
+            except BaseException:
+                messages.put(("error", traceback.format_exc(), 0))
+                raise
+            finally:
+                connections.close_all()
+
+        processes = [context.Process(target=loader, args=(job,), daemon=True) for job in range(jobs)]
+        for process in processes:
+            process.start()
+        finished = 0
+        while finished < batches:
+            kind, first, second = messages.get()
+            if kind == "error":
+                for process in processes:
+                    process.terminate()
+                raise CommandError(f"A loader failed:\n{first}")
+            progress.add(int(first), int(second))
+            finished += 1
+        for process in processes:
+            process.join()
+
+    # --- reference data ------------------------------------------------------------------------------------------
+
+    def _pools(self, rng: random.Random, *, user_count: int, approver_roles: int, total: int) -> Pools:
+        now = timezone.now()
+        running = max(total * dict(STATUS_MIX)[S.WAITING_APPROVAL], 1)
+        bench_share = min(1.0, 300 / running)
+        with transaction.atomic():
+            agents_role = _group("vol-agents", perms=["tickets.work_on_ticket"])
+            managers_role = _group("vol-managers")
+            teams = [_group(f"vol-team-{k:02d}") for k in range(30)]
+            approvers = [_group(f"vol-approvers-{k:03d}") for k in range(approver_roles)]
+            existing = set(User.objects.filter(username__startswith="vol-user-").values_list("username", flat=True))
+            password = make_password(PASSWORD)  # one hash for all: hashing 10,000 passwords would take minutes
+            new_users = [
+                User(username=name, email=f"{name}@example.com", password=password, first_name="Vol", last_name=str(k))
+                for k in range(user_count)
+                if (name := f"vol-user-{k:05d}") not in existing
+            ]
+            User.objects.bulk_create(new_users, batch_size=BATCH)
+            users = list(User.objects.filter(username__startswith="vol-user-").order_by("id").values_list("id", flat=True))
+            memberships = User.groups.through
+            member_rows = []
+            if new_users:
+                created = User.objects.filter(username__in=[user.username for user in new_users]).values_list("id", flat=True)
+                for user_id in created:
+                    for role in rng.sample(teams, 2):
+                        member_rows.append(memberships(user_id=user_id, group_id=role.pk))
+                    if rng.random() < 0.08:
+                        member_rows.append(memberships(user_id=user_id, group_id=agents_role.pk))
+                    if rng.random() < 0.05:
+                        member_rows.append(memberships(user_id=user_id, group_id=rng.choice(approvers).pk))
+                    if rng.random() < 0.02:
+                        member_rows.append(memberships(user_id=user_id, group_id=managers_role.pk))
+                memberships.objects.bulk_create(member_rows, batch_size=BATCH, ignore_conflicts=True)
+            agents = list(agents_role.user_set.values_list("id", flat=True)) or users[:5]
+
+            bench_requester = _bench_user("bench-requester", password, [teams[0], teams[1]])
+            bench_agent = _bench_user("bench-agent", password, [agents_role])
+            _bench_user("bench-approver", password, [approvers[0]])
+            agents.append(bench_agent.pk)
+            users.append(bench_requester.pk)
+
+            categories = [_named(Category, f"Vol category {k:02d}", now) for k in range(20)]
+            labels = [_named(Label, f"vol-label-{k:02d}", now, color=f"#{rng.randrange(0x1000000):06x}") for k in range(15)]
+            one_step = _approval_template(
+                "Volume: one-step any",
+                [{"name": "Step 1", "order": 1, "approval_type": ApprovalType.ANY, "approvers": [{"role": approvers[0]}]}],
+            )
+            two_step = _approval_template(
+                "Volume: two-step all then any",
+                [
+                    {"name": "Step 1", "order": 1, "approval_type": ApprovalType.ALL, "approvers": [{"role": approvers[0]}]},
+                    {"name": "Step 2", "order": 2, "approval_type": ApprovalType.ANY, "approvers": [{"role": managers_role}]},
+                ],
+            )
+        return Pools(
+            users=users,
+            agents=agents,
+            teams=[team.pk for team in teams],
+            approver_roles=[role.pk for role in approvers],
+            managers_role=managers_role.pk,
+            categories=[category.pk for category in categories],
+            labels=[label.pk for label in labels],
+            one_step=one_step.pk,
+            two_step=two_step.pk,
+            bench_requester=bench_requester.pk,
+            bench_agent=bench_agent.pk,
+            bench_approver_role=approvers[0].pk,
+            bench_approver_share=bench_share,
+        )
+
+    # --- one ticket and everything hanging off it ----------------------------------------------------------------
+
+    def _ticket(
+        self,
+        rng: random.Random,
+        pools: Pools,
+        ids: IdAllocator,
+        rows: Rows,
+        *,
+        ticket_id: int,
+        created_at: datetime,
+        now: datetime,
+    ) -> None:
+        status = _pick_status(rng)
+        creator = rng.choice(pools.users)
+        restricted = rng.random() < RESTRICTED_SHARE
+        with_approval = status in (S.WAITING_APPROVAL, S.REJECTED) or (
+            status in (S.OPEN, S.IN_PROGRESS, S.RESOLVED, S.CLOSED) and rng.random() < APPROVED_SHARE
+        )
+        two_step = with_approval and rng.random() < 0.3
+        assignee = rng.choice(pools.agents) if status in (S.IN_PROGRESS, S.RESOLVED, S.CLOSED) or rng.random() < 0.1 else None
+        if assignee is not None and status in (S.DRAFT, S.CANCELLED):
+            assignee = None
+        words = rng.sample(WORDS, 4)
+        clock = _Clock(created_at, now)
+        ticket = Ticket(
+            id=ticket_id,
+            key=f"TCK-{ticket_id}",
+            title=f"{words[0].capitalize()} {words[1]} {words[2]} {words[3]} #{ticket_id}",
+            description=f"The {words[1]} {words[0]} is not working since {created_at:%d %B}. Please help with the {words[2]}.",
+            status=status,
+            priority=rng.choice(PRIORITIES),
+            visibility=TicketVisibility.RESTRICTED if restricted else TicketVisibility.INTERNAL,
+            approval_template_id=(pools.two_step if two_step else pools.one_step) if with_approval else None,
+            assignee_id=assignee,
+            due_at=created_at + timedelta(days=rng.randint(3, 30)) if rng.random() < 0.3 else None,
+            created_by_id=creator,
+            created_at=created_at,
+            updated_by_id=creator,
+        )
+        rows.tickets.append(ticket)
+        for category in rng.sample(pools.categories, rng.choice((1, 1, 2))):
+            rows.ticket_categories.append(Ticket.categories.through(ticket_id=ticket_id, category_id=category))
+        for label in rng.sample(pools.labels, rng.choice((0, 1, 1, 2))):
+            rows.ticket_labels.append(Ticket.labels.through(ticket_id=ticket_id, label_id=label))
+
+        def note(actor: int | None, event: EventType | None, details: dict[str, Any], text: str = "") -> None:
+            at = clock.tick()
+            rows.notes.append(
+                TicketNote(
+                    id=ids.take(TicketNote),
+                    ticket_id=ticket_id,
+                    system=event is not None,
+                    event_type=event,
+                    event_details=details,
+                    note=text,
+                    created_by_id=actor,
+                    created_at=at,
+                    updated_by_id=actor,
+                    updated_at=at,
+                )
+            )
+
+        note(creator, EventType.CREATED, {"key": ticket.key, "title": ticket.title, "status": "draft"})
+        previous: str = S.DRAFT
+        if with_approval:
+            approver_role = (
+                pools.bench_approver_role if rng.random() < pools.bench_approver_share else rng.choice(pools.approver_roles)
+            )
+            outcome = self._process(rng, pools, ids, rows, ticket, approver_role, two_step, status, clock, note)
+            note(creator, EventType.STATUS_CHANGE, {"from": "draft", "to": "waiting_approval", "comment": ""})
+            previous = S.WAITING_APPROVAL
+            if outcome is not None:
+                note(None, EventType.STATUS_CHANGE, {"from": previous, "to": outcome, "comment": ""})
+                previous = outcome
+        path = PLAIN_PATHS.get(status, [])
+        for target in path:
+            if target == previous or (with_approval and target == S.OPEN):
+                continue
+            actor = creator if target in (S.OPEN, S.CANCELLED) else (assignee or rng.choice(pools.agents))
+            note(actor, EventType.STATUS_CHANGE, {"from": previous, "to": target, "comment": ""})
+            previous = target
+            if target == S.RESOLVED:
+                ticket.resolved_at = clock.last
+            if target == S.CLOSED:
+                ticket.closed_at = clock.last
+        if rng.random() < COMMENT_SHARE:
+            author = rng.choice([creator, assignee or creator, rng.choice(pools.users)])
+            note(author, None, {}, text=f"Any news on the {words[0]}? It still affects the {words[2]}.")
+        ticket.updated_at = clock.last
+
+        if restricted:
+            self._restricted(rng, pools, ids, rows, ticket, clock)
+        if rng.random() < NOTIFICATION_SHARE:
+            recipient = assignee if assignee is not None and rng.random() < 0.5 else creator
+            rows.notifications.append(
+                Notification(
+                    id=ids.take(Notification),
+                    recipient_id=recipient,
+                    event_type=NotificationEvent.STATUS_CHANGED if status != S.DRAFT else NotificationEvent.TICKET_CREATED,
+                    ticket_id=ticket_id,
+                    actor_id=None,
+                    message=f"The status changed to {status}.",
+                    is_read=rng.random() < 0.6,
+                    created_at=clock.last,
+                    updated_at=clock.last,
+                )
+            )
+
+    def _process(
+        self,
+        rng: random.Random,
+        pools: Pools,
+        ids: IdAllocator,
+        rows: Rows,
+        ticket: Ticket,
+        approver_role: int,
+        two_step: bool,
+        status: str,
+        clock: _Clock,
+        note: Any,
+    ) -> str | None:
+        """An approval process for the ticket; returns the status it moved the ticket to (None: still running)."""
+        running = status == S.WAITING_APPROVAL
+        rejected = status == S.REJECTED
+        process_status = ProcessStatus.RUNNING if running else (ProcessStatus.REJECTED if rejected else ProcessStatus.APPROVED)
+        started = clock.tick()
+        process = ApprovalProcess(
+            id=ids.take(ApprovalProcess),
+            ticket_id=ticket.pk,
+            template_id=ticket.approval_template_id,
+            name="Volume: two-step all then any" if two_step else "Volume: one-step any",
+            status=process_status,
+            finished_at=None if running else started + timedelta(hours=rng.randint(1, 48)),
+            created_by_id=ticket.created_by_id,
+            created_at=started,
+            updated_at=started,
+        )
+        rows.processes.append(process)
+        note(ticket.created_by_id, EventType.APPROVAL_STARTED, {"process": process.pk})
+        # Step 1: "any" of the approver role, or (two-step) "all" of the role and one named approver; step 2: a manager.
+        specs = [(ApprovalType.ALL, [("role", approver_role), ("user", rng.choice(pools.users))])] if two_step else []
+        specs = specs or [(ApprovalType.ANY, [("role", approver_role)])]
+        if two_step:
+            specs.append((ApprovalType.ANY, [("role", pools.managers_role)]))
+        # Running processes stop at step 1 (active); finished ones decided every step, rejected ones the last.
+        for order, (approval_type, approvers) in enumerate(specs, start=1):
+            last = order == len(specs)
+            if running:
+                step_status = StepStatus.ACTIVE if order == 1 else StepStatus.WAITING
+            elif rejected:
+                step_status = StepStatus.REJECTED if last else StepStatus.APPROVED
+            else:
+                step_status = StepStatus.APPROVED
+            step = ApprovalProcessStep(
+                id=ids.take(ApprovalProcessStep),
+                process_id=process.pk,
+                name=f"Step {order}",
+                order=order,
+                approval_type=approval_type,
+                status=step_status,
+                started_at=started if step_status != StepStatus.WAITING else None,
+                finished_at=process.finished_at if step_status in (StepStatus.APPROVED, StepStatus.REJECTED) else None,
+                created_by_id=ticket.created_by_id,
+                created_at=started,
+                updated_at=started,
+            )
+            rows.steps.append(step)
+            if order == 1:
+                note(ticket.created_by_id, EventType.APPROVAL_STEP_STARTED, {"process": process.pk, "step": step.pk})
+            for kind, ref in approvers:
+                slot_status = SlotStatus.PENDING
+                acted_by = None
+                if step_status == StepStatus.APPROVED:
+                    slot_status = SlotStatus.APPROVED
+                elif step_status == StepStatus.REJECTED:
+                    slot_status = SlotStatus.REJECTED
+                if slot_status != SlotStatus.PENDING:
+                    acted_by = ref if kind == "user" else rng.choice(pools.agents)
+                rows.slots.append(
+                    ApprovalProcessStepApprover(
+                        id=ids.take(ApprovalProcessStepApprover),
+                        step_id=step.pk,
+                        process_id=process.pk,
+                        ticket_id=ticket.pk,
+                        user_id=ref if kind == "user" else None,
+                        role_id=ref if kind == "role" else None,
+                        status=slot_status,
+                        acted_by_id=acted_by,
+                        comment="Not justified." if slot_status == SlotStatus.REJECTED else "",
+                        acted_at=process.finished_at if acted_by else None,
+                        created_by_id=ticket.created_by_id,
+                        created_at=started,
+                        updated_at=started,
+                    )
+                )
+                if acted_by is not None:
+                    event = EventType.APPROVAL_REJECTED if slot_status == SlotStatus.REJECTED else EventType.APPROVAL_GIVEN
+                    note(acted_by, event, {"process": process.pk, "step": step.pk, "slot": rows.slots[-1].pk})
+        if running:
+            return None
+        if rejected:
+            return S.REJECTED
+        note(None, EventType.APPROVAL_COMPLETED, {"process": process.pk})
+        return S.OPEN
+
+    def _restricted(
+        self, rng: random.Random, pools: Pools, ids: IdAllocator, rows: Rows, ticket: Ticket, clock: _Clock
+    ) -> None:
+        grants: set[tuple[str, int]] = set()
+        if rng.random() < GRANTED_SHARE:
+            for _ in range(rng.choice((1, 1, 2))):
+                grants.add(("role", rng.choice(pools.teams)) if rng.random() < 0.5 else ("user", rng.choice(pools.users)))
+        if rng.random() < BENCH_DIRECT_GRANT_SHARE:
+            grants.add(("user", pools.bench_requester))
+        grants.discard(("user", ticket.created_by_id or 0))
+        for kind, ref in sorted(grants):
+            at = clock.tick()
+            rows.grants.append(
+                TicketViewPermission(
+                    id=ids.take(TicketViewPermission),
+                    ticket_id=ticket.pk,
+                    user_id=ref if kind == "user" else None,
+                    role_id=ref if kind == "role" else None,
+                    created_by_id=ticket.created_by_id,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+            rows.notes.append(
+                TicketNote(
+                    id=ids.take(TicketNote),
+                    ticket_id=ticket.pk,
+                    system=True,
+                    event_type=EventType.PERMISSION_GRANTED,
+                    event_details={kind: ref},
+                    created_by_id=ticket.created_by_id,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        if rng.random() < ACCESS_REQUEST_SHARE:
+            requester = rng.choice(pools.users)
+            if requester != ticket.created_by_id and ("user", requester) not in grants:
+                decided = rng.random() < 0.6
+                at = clock.tick()
+                rows.access_requests.append(
+                    AccessRequest(
+                        id=ids.take(AccessRequest),
+                        ticket_id=ticket.pk,
+                        requester_id=requester,
+                        reason="I work on the same project.",
+                        status=AccessRequestStatus.DENIED if decided else AccessRequestStatus.PENDING,
+                        decided_by_id=ticket.created_by_id if decided else None,
+                        decided_at=at if decided else None,
+                        decision_comment="Not needed." if decided else "",
+                        created_by_id=requester,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+
+    # --- writing -------------------------------------------------------------------------------------------------
+
+    def _insert(self, rows: Rows) -> int:
+        Ticket.objects.bulk_create(rows.tickets, batch_size=BATCH)
+        Ticket.categories.through.objects.bulk_create(rows.ticket_categories, batch_size=BATCH)
+        Ticket.labels.through.objects.bulk_create(rows.ticket_labels, batch_size=BATCH)
+        ApprovalProcess.objects.bulk_create(rows.processes, batch_size=BATCH)
+        ApprovalProcessStep.objects.bulk_create(rows.steps, batch_size=BATCH)
+        ApprovalProcessStepApprover.objects.bulk_create(rows.slots, batch_size=BATCH)
+        TicketViewPermission.objects.bulk_create(rows.grants, batch_size=BATCH)
+        AccessRequest.objects.bulk_create(rows.access_requests, batch_size=BATCH)
+        TicketNote.objects.bulk_create(rows.notes, batch_size=BATCH)
+        Notification.objects.bulk_create(rows.notifications, batch_size=BATCH)
+        return rows.count()
+
+    def _reset_sequences(self, model_list: list[type[models.Model]]) -> None:
+        """Explicit ids leave PostgreSQL's sequences behind; move them past the rows just written."""
+        statements = connection.ops.sequence_reset_sql(no_style(), model_list)
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    total: int
+    batch_size: int
+    seed: int
+    now: datetime
+    ticket_base: int
+
+
+class _Progress:
+    def __init__(self, command: BaseCommand, total: int, started: float) -> None:
+        self.command, self.total, self.started = command, total, started
+        self.tickets = self.rows = 0
+        self.tty = sys.stdout.isatty()
+
+    def add(self, tickets: int, rows: int) -> None:
+        self.tickets += tickets
+        self.rows += rows
+        rate = self.tickets / max(time.monotonic() - self.started, 1e-6)
+        line = f"seed_volume: {self.tickets}/{self.total} tickets, {self.rows} rows, {rate:,.0f} tickets/s"
+        self.command.stdout.write(line, ending="\r" if self.tty and self.tickets < self.total else "\n")
+
+
+class _Clock:
+    """Monotonic timestamps for one ticket's history: each event a little after the previous one, never in the future."""
+
+    def __init__(self, start: datetime, now: datetime) -> None:
+        self.last = start
+        self._now = now
+        self._rng = random.Random(int(start.timestamp()))
+
+    def tick(self) -> datetime:
+        self.last = min(self.last + timedelta(minutes=self._rng.randint(5, 600)), self._now)
+        return self.last
+
+
+def _pick_status(rng: random.Random) -> TicketStatus:
+    roll = rng.random()
+    for status, share in STATUS_MIX:
+        roll -= share
+        if roll < 0:
+            return status
+    return STATUS_MIX[-1][0]
+
+
+def _group(name: str, perms: list[str] | None = None) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    for dotted in perms or []:
+        app_label, codename = dotted.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+def _bench_user(username: str, password: str, roles: list[Group]) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.com", "password": password, "first_name": "Bench"}
+    )
+    if created:
+        user.groups.add(*roles)
+    return user
+
+
+def _named(model: type[Category] | type[Label], name: str, now: datetime, **extra: Any) -> Any:
+    obj = model.objects.filter(name=name).first()
+    if obj is None:
+        obj = model(name=name, created_at=now, updated_at=now, **extra)
+        obj.save()
+    return obj
+
+
+def _approval_template(name: str, steps: list[Any]) -> ApprovalTemplate:
+    # Generated processes are snapshots with their own (per-ticket) approver roles; the template names their origin.
+    template = ApprovalTemplate.objects.filter(name=name).first()
+    if template is None:
+        template = approval_template_create(actor=None, name=name, steps=steps, description="Generated by seed_volume.")
+    return template
