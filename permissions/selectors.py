@@ -8,41 +8,79 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.models import ApprovalProcessStepApprover, Delegation
-from permissions.models import TicketViewPermission
+from permissions.models import AccessRequest, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from ticketsite.errors import DomainNotFound
 
 VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
 MANAGE_GRANTS_PERMISSION = "permissions.manage_ticket_permissions"
 
+# Primary keys are BIGINT: a larger number in a URL would overflow the driver (500) instead of "not found".
+_MAX_PK = 2**63 - 1
+
 
 def is_active_user(user: User | AnonymousUser | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def parse_pk(value: Any) -> int:
+    """An id from a URL or a body as a positive BIGINT, or DomainNotFound (a malformed id names nothing)."""
+    if isinstance(value, bool):
+        raise DomainNotFound()
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise DomainNotFound() from None
+    if not 0 < pk <= _MAX_PK:
+        raise DomainNotFound()
+    return pk
+
+
 def active_delegator_ids(user: User) -> QuerySet:
     """Users who lent `user` their approval rights right now (one level only: delegation is not transitive)."""
     now = timezone.now()
-    return Delegation.objects.filter(delegate=user, starts_at__lte=now, ends_at__gt=now, delegator__is_active=True).values(
-        "delegator_id"
+    return (
+        Delegation.objects.filter(delegate=user, starts_at__lte=now, ends_at__gt=now, delegator__is_active=True)
+        .order_by()
+        .values("delegator_id")
     )
 
 
 def approver_ticket_ids(user: User) -> QuerySet:
-    """Tickets on whose approval processes `user` is an approver: directly, through a role, or as an active delegate."""
-    acting_for = Q(user=user) | Q(role__in=user.groups.all())
+    """Tickets on whose approval processes `user` is an approver: directly, through a role, or as an active delegate.
+
+    A UNION of simple branches, each an equality or an `IN (subquery)` semi-join that the planner answers from the
+    (user, ticket) / (role, ticket) indexes; an OR inside one WHERE would make it scan every slot.
+    """
     delegators = active_delegator_ids(user)
-    acting_for |= Q(user__in=delegators) | Q(role__user__in=delegators)
-    return ApprovalProcessStepApprover.objects.filter(acting_for).values("ticket_id")
+    slots = ApprovalProcessStepApprover.objects.order_by()
+    return (
+        slots.filter(user=user)
+        .values("ticket_id")
+        .union(
+            slots.filter(role__in=user.groups.order_by().values("id")).values("ticket_id"),
+            slots.filter(user__in=delegators).values("ticket_id"),
+            slots.filter(role__in=Group.objects.filter(user__in=delegators).order_by().values("id")).values("ticket_id"),
+        )
+    )
 
 
 def granted_ticket_ids(user: User) -> QuerySet:
-    return TicketViewPermission.objects.filter(Q(user=user) | Q(role__in=user.groups.all())).values("ticket_id")
+    """Tickets with a live (not revoked) grant to `user` or to one of their current roles (same UNION shape)."""
+    grants = TicketViewPermission.objects.order_by()
+    by_user = grants.filter(user=user).values("ticket_id")
+    by_role = grants.filter(role__in=user.groups.order_by().values("id")).values("ticket_id")
+    return by_user.union(by_role)
+
+
+def related_ticket_ids(user: User) -> QuerySet:
+    """Restricted access beyond creator and assignee: grants and approver slots, as one UNION sub-select."""
+    return granted_ticket_ids(user).union(approver_ticket_ids(user))
 
 
 def can_view_all(user: User) -> bool:
@@ -50,7 +88,10 @@ def can_view_all(user: User) -> bool:
 
 
 def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
-    """Tickets `user` may see, as one query. Inactive and anonymous users see nothing."""
+    """Tickets `user` may see, as one query. Inactive and anonymous users see nothing.
+
+    `queryset` narrows the base (default: non-deleted tickets); the rule is applied on top of it.
+    """
     tickets = queryset if queryset is not None else Ticket.objects.all()
     if not is_active_user(user):
         return tickets.none()
@@ -58,11 +99,7 @@ def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket
     if can_view_all(user):
         return tickets
     return tickets.filter(
-        Q(visibility=TicketVisibility.INTERNAL)
-        | Q(created_by=user)
-        | Q(assignee=user)
-        | Q(id__in=granted_ticket_ids(user))
-        | Q(id__in=approver_ticket_ids(user))
+        Q(visibility=TicketVisibility.INTERNAL) | Q(created_by=user) | Q(assignee=user) | Q(id__in=related_ticket_ids(user))
     )
 
 
@@ -74,18 +111,90 @@ def can_view_ticket(user: User | AnonymousUser | None, ticket: Ticket) -> bool:
 
 def get_visible_ticket(user: User | AnonymousUser | None, ticket_id: Any, queryset: QuerySet[Ticket] | None = None) -> Ticket:
     """Fetch and authorise in one step: a ticket the user may not see is "not found", exactly like a missing one."""
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        raise DomainNotFound() from None
+    pk = parse_pk(ticket_id)
     ticket = visible_tickets(user, queryset).filter(pk=pk).first()
     if ticket is None:
         raise DomainNotFound()
     return ticket
 
 
-def can_manage_grants(user: User, ticket: Ticket) -> bool:
-    """Creator, assignee, or holders of permissions.manage_ticket_permissions (who must also see the ticket)."""
-    if not is_active_user(user):
+def can_manage_grants(user: User | AnonymousUser | None, ticket: Ticket) -> bool:
+    """Creator, assignee, or holders of permissions.manage_ticket_permissions who can also see the ticket.
+
+    The permission alone does not reveal restricted tickets: a holder manages grants of the tickets they can see.
+    """
+    if ticket.is_deleted or not is_active_user(user):
         return False
-    return ticket.created_by_id == user.pk or ticket.assignee_id == user.pk or user.has_perm(MANAGE_GRANTS_PERMISSION)
+    assert isinstance(user, User)
+    if ticket.created_by_id == user.pk or ticket.assignee_id == user.pk:
+        return True
+    return user.has_perm(MANAGE_GRANTS_PERMISSION) and can_view_ticket(user, ticket)
+
+
+def manageable_tickets(user: User | AnonymousUser | None) -> QuerySet[Ticket]:
+    """Tickets whose grants (and access requests) `user` manages, as one query."""
+    if not is_active_user(user):
+        return Ticket.objects.none()
+    assert isinstance(user, User)
+    if user.has_perm(MANAGE_GRANTS_PERMISSION):
+        return visible_tickets(user)
+    return Ticket.objects.filter(Q(created_by=user) | Q(assignee=user))
+
+
+# --- grants and access requests -------------------------------------------------------------------------------------
+
+
+def ticket_grants(*, ticket: Ticket) -> QuerySet[TicketViewPermission]:
+    """Live grants of a ticket the caller was already authorised to see."""
+    return TicketViewPermission.objects.filter(ticket=ticket).order_by("created_at", "id")
+
+
+def get_ticket_grant(*, ticket: Ticket, grant_id: Any) -> TicketViewPermission:
+    grant = ticket_grants(ticket=ticket).filter(pk=parse_pk(grant_id)).first()
+    if grant is None:
+        raise DomainNotFound()
+    return grant
+
+
+def ticket_access_requests(*, ticket: Ticket) -> QuerySet[AccessRequest]:
+    return AccessRequest.objects.filter(ticket=ticket).order_by("-created_at", "-id")
+
+
+def access_requests_for(user: User | AnonymousUser | None) -> QuerySet[AccessRequest]:
+    """The caller's own requests plus the requests they may decide, on tickets that still exist."""
+    if not is_active_user(user):
+        return AccessRequest.objects.none()
+    assert isinstance(user, User)
+    return (
+        AccessRequest.objects.filter(ticket__is_deleted=False)
+        .filter(Q(requester=user) | Q(ticket__in=manageable_tickets(user).values("id")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_access_request_for(user: User | AnonymousUser | None, request_id: Any) -> AccessRequest:
+    """A request the caller may read (their own, or one they may decide), else 404."""
+    access_request = access_requests_for(user).filter(pk=parse_pk(request_id)).first()
+    if access_request is None:
+        raise DomainNotFound()
+    return access_request
+
+
+def get_decidable_access_request(user: User | AnonymousUser | None, request_id: Any) -> AccessRequest:
+    """The request, if its ticket is visible to the caller (else 404); deciding rights are the service's business (403)."""
+    pk = parse_pk(request_id)
+    access_request = AccessRequest.objects.filter(pk=pk, ticket__in=visible_tickets(user).values("id")).first()
+    if access_request is None:
+        raise DomainNotFound()
+    return access_request
+
+
+def get_requestable_ticket(ticket_id: Any) -> Ticket:
+    """The one path where a ticket the caller may not see is addressable: asking for access to it.
+
+    Only existence is revealed (a deleted or missing ticket is 404); callers must not serialise anything of the ticket.
+    """
+    ticket = Ticket.objects.filter(pk=parse_pk(ticket_id)).first()
+    if ticket is None:
+        raise DomainNotFound()
+    return ticket

@@ -8,5 +8,6 @@ permission_granted = Signal()
 permission_revoked = Signal()
 # ticket, access_request, actor (the requester)
 access_requested = Signal()
-# ticket, access_request, actor (the decider); access_request.status tells approved/denied
+# ticket, access_request, actor (the decider), grant (the requester's grant when approved, else None);
+# access_request.status tells approved/denied
 access_decided = Signal()
