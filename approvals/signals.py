@@ -7,7 +7,8 @@ from django.dispatch import Signal
 
 # ticket, process, actor
 approval_started = Signal()
-# ticket, process, step, actor  (step just became active; its approvers are to be asked)
+# ticket, process, step, actor, slots (list of the step's approver slots)
+# (step just became active; its approvers are to be asked)
 approval_step_started = Signal()
 # ticket, process, step, slot, actor, on_behalf_of (or None), comment  (an approve decision on a slot)
 approval_given = Signal()
@@ -15,5 +16,5 @@ approval_given = Signal()
 approval_rejected = Signal()
 # ticket, process, actor  (last step approved; the ticket goes to open)
 approval_completed = Signal()
-# ticket, process, actor, reason  (withdrawn or ticket deleted)
+# ticket, process, actor, reason  (reason: "withdrawn" or "deleted")
 approval_cancelled = Signal()

@@ -1,0 +1,41 @@
+"""Allow-listed filters of the approvals API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from approvals.models import ApprovalProcessStepApprover, Delegation, SlotStatus
+from approvals.selectors import actionable_slots
+
+
+class SlotFilter(django_filters.FilterSet):
+    mine = django_filters.ChoiceFilter(
+        choices=[("pending", "pending")],
+        method="filter_mine",
+        help_text="pending: exactly the slots you may approve or reject now (directly, by role, or as a delegate).",
+    )
+    status = django_filters.ChoiceFilter(choices=SlotStatus.choices)
+
+    class Meta:
+        model = ApprovalProcessStepApprover
+        fields = ["mine", "status", "ticket", "process", "step"]
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset.filter(pk__in=actionable_slots(self.request.user).values("pk"))
+
+
+class DelegationFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(method="filter_active", help_text="In force right now.")
+
+    class Meta:
+        model = Delegation
+        fields = ["active", "delegator", "delegate"]
+
+    def filter_active(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        now = timezone.now()
+        in_force = Q(starts_at__lte=now, ends_at__gt=now)
+        return queryset.filter(in_force) if value else queryset.exclude(in_force)

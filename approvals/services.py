@@ -1,0 +1,432 @@
+"""Writes of the approval engine (SPEC §6): processes (start, decide, cancel), templates and delegations.
+
+Lock order, shared with the tickets services: the ticket row first, then the process row. Every decision re-reads
+the slot, its step and its process under those locks, so two simultaneous decisions produce exactly one outcome and
+the loser gets a 409.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any, TypedDict
+
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import signals
+from approvals.models import (
+    ApprovalProcess,
+    ApprovalProcessStep,
+    ApprovalProcessStepApprover,
+    ApprovalTemplate,
+    ApprovalTemplateStep,
+    ApprovalTemplateStepApprover,
+    ApprovalType,
+    Delegation,
+    ProcessStatus,
+    SlotStatus,
+    StepStatus,
+)
+from approvals.selectors import acting_route
+from tickets.models import Ticket, TicketStatus
+from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
+
+type Actor = User | AnonymousUser | None
+
+Slot = ApprovalProcessStepApprover
+
+NOT_ACTIONABLE = "not_actionable"
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+def _describe_slot(slot: ApprovalTemplateStepApprover | Slot) -> str:
+    if slot.user_id is not None:
+        assert slot.user is not None
+        return f'user "{slot.user.username}"'
+    assert slot.role is not None
+    return f'role "{slot.role.name}"'
+
+
+# --- processes -----------------------------------------------------------------------------------------------------
+
+
+def _check_eligible_approvers(*, ticket: Ticket, steps: list[ApprovalTemplateStep]) -> None:
+    """Refuse (400, naming the step and slot) a template with a slot nobody but the creator could fill."""
+    role_ids = {slot.role_id for step in steps for slot in step.approvers.all() if slot.role_id is not None}
+    memberships = User.groups.through.objects.filter(group_id__in=role_ids, user__is_active=True)
+    if ticket.created_by_id is not None:
+        memberships = memberships.exclude(user_id=ticket.created_by_id)
+    staffed_roles = set(memberships.values_list("group_id", flat=True).distinct()) if role_ids else set()
+    for step in steps:
+        for position, slot in enumerate(step.approvers.all(), start=1):
+            where = f'Step {step.order} "{step.name}", slot {position} ({_describe_slot(slot)})'
+            if slot.user is not None and slot.user_id == ticket.created_by_id:
+                problem = "names the ticket's creator, who cannot approve their own ticket"
+            elif slot.user is not None and not slot.user.is_active:
+                problem = "names an inactive user"
+            elif slot.role_id is not None and slot.role_id not in staffed_roles:
+                problem = "has no active member other than the ticket's creator"
+            else:
+                continue
+            raise DomainValidationError(f"{where} {problem}.", field="approval_template", code="no_eligible_approver")
+
+
+@transaction.atomic
+def process_start(*, ticket: Ticket, actor: Actor) -> ApprovalProcess:
+    """Snapshot the ticket's approval template into a new running process and activate its first step.
+
+    Called by the tickets service when a draft is submitted (the ticket is already `waiting_approval`).
+    """
+    template = ticket.approval_template
+    if template is None or template.is_deleted:
+        raise DomainValidationError("This ticket has no (live) approval template.", field="approval_template")
+    if ApprovalProcess.objects.filter(ticket=ticket, status=ProcessStatus.RUNNING).exists():
+        raise DomainConflict("An approval process is already running for this ticket.", code="process_running")
+    template_steps = list(
+        ApprovalTemplateStep.objects.filter(template=template)
+        .order_by("order")
+        .prefetch_related("approvers__user", "approvers__role")
+    )
+    if not template_steps or any(not step.approvers.all() for step in template_steps):
+        raise DomainValidationError(
+            f'Approval template "{template.name}" needs at least one step, each with at least one approver.',
+            field="approval_template",
+        )
+    _check_eligible_approvers(ticket=ticket, steps=template_steps)
+
+    now = timezone.now()
+    process = ApprovalProcess(ticket=ticket, template=template, name=template.name, status=ProcessStatus.RUNNING)
+    process.stamp(actor, created=True)
+    process.save()
+    steps = []
+    for index, template_step in enumerate(template_steps):
+        step = ApprovalProcessStep(
+            process=process,
+            name=template_step.name,
+            order=template_step.order,
+            approval_type=template_step.approval_type,
+            status=StepStatus.ACTIVE if index == 0 else StepStatus.WAITING,
+            started_at=now if index == 0 else None,
+        )
+        step.stamp(actor, created=True)
+        steps.append(step)
+    ApprovalProcessStep.objects.bulk_create(steps)
+    slots = []
+    for step, template_step in zip(steps, template_steps, strict=True):
+        for template_slot in template_step.approvers.all():
+            slot = Slot(step=step, process=process, ticket=ticket, user_id=template_slot.user_id, role_id=template_slot.role_id)
+            slot.stamp(actor, created=True)
+            slots.append(slot)
+    Slot.objects.bulk_create(slots)
+
+    signals.approval_started.send(sender=ApprovalProcess, ticket=ticket, process=process, actor=actor)
+    _send_step_started(ticket=ticket, process=process, step=steps[0], actor=actor)
+    return process
+
+
+def _send_step_started(*, ticket: Ticket, process: ApprovalProcess, step: ApprovalProcessStep, actor: Actor) -> None:
+    slots = list(Slot.objects.filter(step=step).order_by("id"))
+    signals.approval_step_started.send(
+        sender=ApprovalProcess, ticket=ticket, process=process, step=step, slots=slots, actor=actor
+    )
+
+
+def _skip_open_rest(*, process: ApprovalProcess, actor: Actor, now: datetime) -> None:
+    """Close every pending slot and every waiting or active step of `process` as skipped."""
+    stamp = {"updated_by": _user(actor), "updated_at": now}
+    Slot.objects.filter(process=process, status=SlotStatus.PENDING).update(status=SlotStatus.SKIPPED, **stamp)
+    ApprovalProcessStep.objects.filter(process=process, status__in=[StepStatus.WAITING, StepStatus.ACTIVE]).update(
+        status=StepStatus.SKIPPED, finished_at=now, **stamp
+    )
+
+
+def _finish_process(*, process: ApprovalProcess, status: ProcessStatus, actor: Actor, now: datetime) -> None:
+    process.status = status
+    process.finished_at = now
+    process.save(update_fields=["status", "finished_at", *process.stamp(actor)])
+
+
+def _finish_step(*, step: ApprovalProcessStep, status: StepStatus, actor: Actor, now: datetime) -> None:
+    step.status = status
+    step.finished_at = now
+    step.save(update_fields=["status", "finished_at", *step.stamp(actor)])
+
+
+def _system_transition(*, ticket: Ticket, to_status: str, actor: Actor, comment: str) -> None:
+    from tickets.services.tickets import ticket_system_transition
+
+    ticket_system_transition(ticket=ticket, to_status=to_status, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def process_cancel(*, ticket: Ticket, actor: Actor, reason: str | None = None) -> None:
+    """Cancel the ticket's running process (withdrawn, or the ticket deleted): pending slots and open steps skipped.
+
+    A ticket without a running process is left alone. `reason` defaults to "deleted" or "withdrawn".
+    """
+    Ticket.all_objects.select_for_update().filter(pk=ticket.pk).first()
+    process = ApprovalProcess.objects.select_for_update().filter(ticket=ticket, status=ProcessStatus.RUNNING).first()
+    if process is None:
+        return
+    now = timezone.now()
+    _skip_open_rest(process=process, actor=actor, now=now)
+    _finish_process(process=process, status=ProcessStatus.CANCELLED, actor=actor, now=now)
+    reason = reason or ("deleted" if ticket.is_deleted else "withdrawn")
+    signals.approval_cancelled.send(sender=ApprovalProcess, ticket=ticket, process=process, actor=actor, reason=reason)
+
+
+def _ensure_actionable(*, ticket: Ticket, process: ApprovalProcess, step: ApprovalProcessStep, slot: Slot) -> None:
+    if process.is_deleted or process.status != ProcessStatus.RUNNING:
+        raise DomainConflict(f"This approval process is {process.status}; nothing can be decided.", code=NOT_ACTIONABLE)
+    if ticket.is_deleted or ticket.status != TicketStatus.WAITING_APPROVAL:
+        raise DomainConflict("This ticket is not waiting for approval.", code=NOT_ACTIONABLE)
+    if step.status != StepStatus.ACTIVE:
+        raise DomainConflict(f'Step "{step.name}" is {step.status}, not active.', code=NOT_ACTIONABLE)
+    if slot.is_deleted or slot.status != SlotStatus.PENDING:
+        raise DomainConflict(f"This approval slot is already {slot.status}.", code=NOT_ACTIONABLE)
+
+
+@transaction.atomic
+def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "") -> Slot:
+    """Approve or reject one slot of the active step, then move the process (and maybe the ticket) on.
+
+    409 when the slot is no longer actionable, 403 when `actor` may not fill it; in both cases nothing changes.
+    """
+    comment = comment.strip()
+    if not approve and not comment:
+        raise DomainValidationError("A rejection needs a comment.", field="comment", code="required")
+    user = _user(actor)
+    ticket = Ticket.all_objects.select_for_update().get(pk=slot.ticket_id)
+    process = ApprovalProcess.all_objects.select_for_update().get(pk=slot.process_id)
+    slot = Slot.all_objects.select_related("step").get(pk=slot.pk)
+    step = slot.step
+    _ensure_actionable(ticket=ticket, process=process, step=step, slot=slot)
+    if user is None or not user.is_active:
+        raise DomainPermissionDenied("Only an active user can decide an approval.")
+    if user.pk == ticket.created_by_id:
+        raise DomainPermissionDenied("The creator of a ticket cannot act on its approvals.")
+    route = acting_route(actor=user, slot=slot, ticket=ticket)
+    if route is None:
+        raise DomainPermissionDenied(
+            "You cannot decide this slot: it is not yours, your role's, or that of someone who delegated to you now, "
+            "or you already took part in a decision of this step."
+        )
+
+    now = timezone.now()
+    slot.status = SlotStatus.APPROVED if approve else SlotStatus.REJECTED
+    slot.acted_by = user
+    slot.on_behalf_of = route.on_behalf_of
+    slot.comment = comment
+    slot.acted_at = now
+    slot.save(update_fields=["status", "acted_by", "on_behalf_of", "comment", "acted_at", *slot.stamp(actor)])
+    decision: dict[str, Any] = {"ticket": ticket, "process": process, "step": step, "slot": slot, "actor": actor}
+    decision |= {"on_behalf_of": route.on_behalf_of, "comment": comment}
+
+    if not approve:
+        _finish_step(step=step, status=StepStatus.REJECTED, actor=actor, now=now)
+        _skip_open_rest(process=process, actor=actor, now=now)
+        _finish_process(process=process, status=ProcessStatus.REJECTED, actor=actor, now=now)
+        signals.approval_rejected.send(sender=ApprovalProcess, **decision)
+        _system_transition(ticket=ticket, to_status=TicketStatus.REJECTED, actor=actor, comment=comment)
+        return slot
+
+    signals.approval_given.send(sender=ApprovalProcess, **decision)
+    pending = Slot.objects.filter(step=step, status=SlotStatus.PENDING)
+    if step.approval_type == ApprovalType.ANY:
+        pending.update(status=SlotStatus.SKIPPED, updated_by=user, updated_at=now)
+    elif pending.exists():
+        return slot
+    _finish_step(step=step, status=StepStatus.APPROVED, actor=actor, now=now)
+    next_step = ApprovalProcessStep.objects.filter(process=process, order__gt=step.order).order_by("order").first()
+    if next_step is not None:
+        next_step.status = StepStatus.ACTIVE
+        next_step.started_at = now
+        next_step.save(update_fields=["status", "started_at", *next_step.stamp(actor)])
+        _send_step_started(ticket=ticket, process=process, step=next_step, actor=actor)
+        return slot
+    _finish_process(process=process, status=ProcessStatus.APPROVED, actor=actor, now=now)
+    signals.approval_completed.send(sender=ApprovalProcess, ticket=ticket, process=process, actor=actor)
+    _system_transition(ticket=ticket, to_status=TicketStatus.OPEN, actor=actor, comment="Approval process completed.")
+    return slot
+
+
+# --- templates -----------------------------------------------------------------------------------------------------
+
+
+class ApproverData(TypedDict, total=False):
+    user: User | None
+    role: Group | None
+
+
+class StepData(TypedDict, total=False):
+    id: int
+    name: str
+    order: int
+    approval_type: str
+    approvers: list[ApproverData]
+
+
+def _validate_steps(steps: list[StepData]) -> None:
+    if not steps:
+        raise DomainValidationError("An approval template needs at least one step.", field="steps", code="required")
+    orders = [step["order"] for step in steps]
+    if len(set(orders)) != len(orders):
+        raise DomainValidationError("Step orders must be unique.", field="steps", code="unique")
+    ids = [step["id"] for step in steps if step.get("id") is not None]
+    if len(set(ids)) != len(ids):
+        raise DomainValidationError("A step id appears twice.", field="steps", code="unique")
+    for step in steps:
+        approvers = step.get("approvers") or []
+        if not approvers:
+            raise DomainValidationError(f'Step "{step["name"]}" needs at least one approver.', field="steps", code="required")
+        for approver in approvers:
+            if (approver.get("user") is None) == (approver.get("role") is None):
+                raise DomainValidationError("An approver names exactly one of user or role.", field="steps", code="invalid")
+        users = [approver["user"] for approver in approvers if approver.get("user") is not None]
+        if len(set(users)) != len(users):
+            # One person fills one slot per step, so a user named twice could never complete the step.
+            raise DomainValidationError(f'Step "{step["name"]}" names a user twice.', field="steps", code="unique")
+
+
+def _approver_key(user: User | None, role: Group | None) -> tuple[int | None, int | None]:
+    return (user.pk if user is not None else None, role.pk if role is not None else None)
+
+
+def _sync_approvers(*, step: ApprovalTemplateStep, approvers: list[ApproverData], actor: Actor) -> None:
+    wanted = Counter(_approver_key(a.get("user"), a.get("role")) for a in approvers)
+    for existing in step.approvers.order_by("id"):
+        key = (existing.user_id, existing.role_id)
+        if wanted[key] > 0:
+            wanted[key] -= 1
+        else:
+            existing.soft_delete(actor=actor)
+    for (user_id, role_id), count in wanted.items():
+        for _ in range(count):
+            approver = ApprovalTemplateStepApprover(step=step, user_id=user_id, role_id=role_id)
+            approver.stamp(actor, created=True)
+            approver.save()
+
+
+def _sync_steps(*, template: ApprovalTemplate, steps: list[StepData], actor: Actor) -> None:
+    existing = {step.pk: step for step in ApprovalTemplateStep.objects.filter(template=template)}
+    unknown = {data["id"] for data in steps if data.get("id") is not None} - existing.keys()
+    if unknown:
+        raise DomainValidationError(f"Unknown step id(s) for this template: {sorted(unknown)}.", field="steps")
+    kept_ids = {data["id"] for data in steps if data.get("id") is not None}
+    for pk, step in existing.items():
+        if pk not in kept_ids:
+            for approver in step.approvers.all():
+                approver.soft_delete(actor=actor)
+            step.soft_delete(actor=actor)
+    # Park kept steps on free orders first, so reordering never trips the unique (template, order) constraint.
+    for offset, pk in enumerate(sorted(kept_ids), start=1):
+        existing[pk].order = 1_000_000 + offset
+        existing[pk].save(update_fields=["order"])
+    for data in steps:
+        pk = data.get("id")
+        step = existing[pk] if pk is not None else ApprovalTemplateStep(template=template)
+        step.name = data["name"]
+        step.order = data["order"]
+        step.approval_type = data.get("approval_type", ApprovalType.ALL)
+        step.stamp(actor, created=pk is None)
+        step.save()
+        _sync_approvers(step=step, approvers=data.get("approvers") or [], actor=actor)
+
+
+@transaction.atomic
+def approval_template_create(*, actor: Actor, name: str, steps: list[StepData], description: str = "") -> ApprovalTemplate:
+    _validate_steps(steps)
+    if ApprovalTemplate.objects.filter(name__iexact=name).exists():
+        raise DomainValidationError("An approval template with this name exists.", field="name", code="unique")
+    template = ApprovalTemplate(name=name, description=description)
+    template.stamp(actor, created=True)
+    template.save()
+    _sync_steps(template=template, steps=steps, actor=actor)
+    return template
+
+
+@transaction.atomic
+def approval_template_update(*, template: ApprovalTemplate, actor: Actor, data: dict[str, Any]) -> ApprovalTemplate:
+    """Change name/description and, when `steps` is given, the whole step list (steps matched by id).
+
+    Running processes are snapshots: nothing here reaches them.
+    """
+    template = ApprovalTemplate.objects.select_for_update().get(pk=template.pk)
+    if "name" in data and ApprovalTemplate.objects.filter(name__iexact=data["name"]).exclude(pk=template.pk).exists():
+        raise DomainValidationError("An approval template with this name exists.", field="name", code="unique")
+    fields = [field for field in ("name", "description") if field in data]
+    for field in fields:
+        setattr(template, field, data[field])
+    template.save(update_fields=[*fields, *template.stamp(actor)])
+    if "steps" in data:
+        _validate_steps(data["steps"])
+        _sync_steps(template=template, steps=data["steps"], actor=actor)
+    return template
+
+
+@transaction.atomic
+def approval_template_delete(*, template: ApprovalTemplate, actor: Actor) -> None:
+    """Soft delete; processes already started keep their snapshot, new submissions naming it are refused."""
+    template.soft_delete(actor=actor)
+
+
+# --- delegations ---------------------------------------------------------------------------------------------------
+
+
+def _validate_window(*, starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise DomainValidationError("The window must end after it starts.", field="ends_at", code="invalid_window")
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    actor: User,
+    delegate: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    delegator: User | None = None,
+) -> Delegation:
+    """`actor` lends their approval rights to `delegate`; holders of approvals.add_delegation may name another delegator."""
+    delegator = delegator or actor
+    if delegator.pk != actor.pk and not actor.has_perm("approvals.add_delegation"):
+        raise DomainPermissionDenied("You can only delegate your own approval rights.")
+    if delegator.pk == delegate.pk:
+        raise DomainValidationError("Nobody delegates to themselves.", field="delegate", code="self_delegation")
+    if not delegate.is_active:
+        raise DomainValidationError("The delegate is an inactive user.", field="delegate", code="inactive_user")
+    _validate_window(starts_at=starts_at, ends_at=ends_at)
+    delegation = Delegation(delegator=delegator, delegate=delegate, starts_at=starts_at, ends_at=ends_at, reason=reason)
+    delegation.stamp(actor, created=True)
+    delegation.save()
+    return delegation
+
+
+def _require_delegation_owner(*, delegation: Delegation, actor: User, permission: str) -> None:
+    if delegation.delegator_id != actor.pk and not actor.has_perm(permission):
+        raise DomainPermissionDenied("Only the delegator (or an administrator) can change this delegation.")
+
+
+@transaction.atomic
+def delegation_update(*, delegation: Delegation, actor: User, data: dict[str, Any]) -> Delegation:
+    """Change the window or the reason; ending a delegation early is setting `ends_at` to now."""
+    _require_delegation_owner(delegation=delegation, actor=actor, permission="approvals.change_delegation")
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    fields = [field for field in ("starts_at", "ends_at", "reason") if field in data]
+    for field in fields:
+        setattr(delegation, field, data[field])
+    _validate_window(starts_at=delegation.starts_at, ends_at=delegation.ends_at)
+    delegation.save(update_fields=[*fields, *delegation.stamp(actor)])
+    return delegation
+
+
+@transaction.atomic
+def delegation_delete(*, delegation: Delegation, actor: User) -> None:
+    _require_delegation_owner(delegation=delegation, actor=actor, permission="approvals.delete_delegation")
+    delegation.soft_delete(actor=actor)
