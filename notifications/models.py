@@ -26,6 +26,14 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
 
 
+class EmailStatus(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed after retries"
+    SKIPPED = "skipped", "Skipped (no address, inactive or no longer visible)"
+
+
 def default_channels() -> list[str]:
     return [Channel.IN_APP.value]
 
@@ -41,6 +49,8 @@ class NotificationRule(AuditedModel):
     notify_creator = models.BooleanField(default=False)
     notify_assignee = models.BooleanField(default=False)
     notify_approvers = models.BooleanField(default=False)
+    # The requester of an access request (access_requested / access_decided events).
+    notify_requester = models.BooleanField(default=False)
     channels = models.JSONField(default=default_channels)
 
     class Meta:
@@ -60,6 +70,11 @@ class Notification(AuditedModel):
     message = models.CharField(max_length=500)
     is_read = models.BooleanField(default=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # False when only the e-mail channel asked for this recipient: the row then only tracks the delivery.
+    in_app = models.BooleanField(default=True)
+    email_status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.NOT_REQUESTED)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "notifications"

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from notifications.api import NotificationRuleViewSet, NotificationViewSet
+
+router = SimpleRouter()
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
+
+urlpatterns = router.urls

@@ -1,0 +1,72 @@
+"""Back office for notification rules (managed by admins) and a read-only view of notifications and their delivery."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from notifications.models import Notification, NotificationRule
+from notifications.validators import clean_channels, clean_conditions
+from ticketsite.admin import AuditedAdmin, AuditedModelForm
+
+
+class NotificationRuleForm(AuditedModelForm):
+    class Meta:
+        model = NotificationRule
+        fields = [
+            "name",
+            "event_type",
+            "is_active",
+            "channels",
+            "conditions",
+            "users",
+            "roles",
+            "notify_creator",
+            "notify_assignee",
+            "notify_approvers",
+            "notify_requester",
+        ]
+        help_texts = {
+            "conditions": 'Optional: {"categories": [ids], "priorities": ["high", ...], "templates": [ids]}.',
+            "channels": 'A list of "in_app" and/or "email".',
+        }
+
+    def clean_conditions(self) -> Any:
+        return clean_conditions(self.cleaned_data.get("conditions"))
+
+    def clean_channels(self) -> Any:
+        return clean_channels(self.cleaned_data.get("channels"))
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(AuditedAdmin):
+    form = NotificationRuleForm
+    list_display = ("name", "event_type", "is_active", "notify_creator", "notify_assignee", "notify_approvers", "channels")
+    list_filter = ("event_type", "is_active")
+    search_fields = ("name",)
+    filter_horizontal = ("users", "roles")
+    fieldsets = (
+        (None, {"fields": ("name", "event_type", "is_active", "channels")}),
+        ("Conditions", {"fields": ("conditions",)}),
+        (
+            "Recipients",
+            {"fields": ("users", "roles", "notify_creator", "notify_assignee", "notify_approvers", "notify_requester")},
+        ),
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(AuditedAdmin):
+    """Read-only: notifications are written by the fan-out only."""
+
+    list_display = ("id", "event_type", "recipient", "ticket", "actor", "in_app", "is_read", "email_status", "created_at")
+    list_filter = ("event_type", "is_read", "in_app", "email_status")
+    search_fields = ("recipient__username", "ticket__key", "message")
+    list_select_related = ("recipient", "ticket", "actor")
+    raw_id_fields = ("recipient", "ticket", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

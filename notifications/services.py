@@ -1,0 +1,283 @@
+"""Writes of the notifications app: the fan-out of one event to its recipients, the inbox verbs, rule management,
+and the e-mail delivery that the background task runs (SPEC §8). See docs/notifications.md."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import mail
+from django.db import transaction
+from django.tasks import task_backends
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from approvals.models import ApprovalProcessStep
+from notifications import selectors
+from notifications.models import Channel, EmailStatus, Notification, NotificationEvent, NotificationRule
+from tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def email_max_attempts() -> int:
+    """A failed send is tried this many times in all (the first try included); then it is marked failed."""
+    return int(getattr(settings, "NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 3))
+
+
+def email_retry_delay(attempt: int) -> timedelta:
+    """Delay before the retry after try `attempt` (exponential), honoured where the task backend can defer."""
+    return timedelta(seconds=int(getattr(settings, "NOTIFICATIONS_EMAIL_RETRY_SECONDS", 60)) * 2 ** (attempt - 1))
+
+
+# What a mail backend raises for a send it could not make (SMTP refusals, network errors).
+EMAIL_SEND_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One domain event as the notification rules see it."""
+
+    event_type: NotificationEvent
+    ticket: Ticket
+    actor: User | None
+    message: str
+    # approval_requested: the step whose approvers are asked (else: the ticket's active step, if any).
+    step: ApprovalProcessStep | None = None
+    # access_requested / access_decided: the requester, who hears about the decision even without access.
+    requester_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _matches(rule: NotificationRule, ticket: Ticket, ticket_category_ids: set[int] | None) -> bool:
+    conditions = rule.conditions or {}
+    if conditions.get("priorities") and ticket.priority not in conditions["priorities"]:
+        return False
+    if conditions.get("templates") and ticket.template_id not in conditions["templates"]:
+        return False
+    if conditions.get("categories"):
+        return bool(ticket_category_ids is not None and ticket_category_ids & set(conditions["categories"]))
+    return True
+
+
+def _recipients_by_rule(event: Event, rules: list[NotificationRule]) -> dict[int, set[str]]:
+    """user id -> channels asked for by every matching rule (merged, so one notification per user per event)."""
+    ticket = event.ticket
+    category_ids: set[int] | None = None
+    if any((rule.conditions or {}).get("categories") for rule in rules):
+        category_ids = set(ticket.categories.values_list("id", flat=True))
+    matching = [rule for rule in rules if _matches(rule, ticket, category_ids)]
+
+    members = selectors.role_member_ids(role.pk for rule in matching for role in rule.roles.all())
+    approver_ids: set[int] | None = None
+    channels: dict[int, set[str]] = {}
+    for rule in matching:
+        user_ids = {user.pk for user in rule.users.all()}
+        for role in rule.roles.all():
+            user_ids |= members.get(role.pk, set())
+        if rule.notify_creator and ticket.created_by_id:
+            user_ids.add(ticket.created_by_id)
+        if rule.notify_assignee and ticket.assignee_id:
+            user_ids.add(ticket.assignee_id)
+        if rule.notify_requester and event.requester_id:
+            user_ids.add(event.requester_id)
+        if rule.notify_approvers:
+            if approver_ids is None:
+                step = event.step or selectors.active_step_of(ticket)
+                approver_ids = selectors.step_approver_ids(step, exclude_user_id=ticket.created_by_id) if step else set()
+            user_ids |= approver_ids
+        rule_channels = set(rule.channels or []) & set(Channel.values)
+        for user_id in user_ids:
+            channels.setdefault(user_id, set()).update(rule_channels)
+    return {user_id: chans for user_id, chans in channels.items() if chans}
+
+
+def notify(event: Event) -> list[Notification]:
+    """Fan one event out to the recipients of the active rules, in a bounded number of queries.
+
+    At most one notification per user per event; never to the actor; inactive users and users who cannot see the
+    ticket are skipped (except the requester of an access decision, whose notification names no ticket detail).
+    E-mails are enqueued when the surrounding transaction commits.
+    """
+    rules = selectors.active_rules_for(event.event_type)
+    if not rules:
+        return []
+    wanted = _recipients_by_rule(event, rules)
+    if event.actor is not None:
+        wanted.pop(event.actor.pk, None)
+    if not wanted:
+        return []
+    allowed = selectors.users_who_can_view_ticket(event.ticket, wanted)
+    if event.requester_id in wanted and event.event_type == NotificationEvent.ACCESS_DECIDED:
+        allowed |= set(User.objects.filter(id=event.requester_id, is_active=True).values_list("id", flat=True))
+
+    now = timezone.now()
+    rows = []
+    for user_id in sorted(allowed):
+        chans = wanted[user_id]
+        row = Notification(
+            recipient_id=user_id,
+            event_type=event.event_type,
+            ticket=event.ticket,
+            actor=event.actor,
+            message=event.message[:500],
+            in_app=Channel.IN_APP in chans,
+            email_status=EmailStatus.PENDING if Channel.EMAIL in chans else EmailStatus.NOT_REQUESTED,
+        )
+        row.stamp(event.actor, created=True)
+        row.created_at = row.updated_at = now
+        rows.append(row)
+    created = Notification.objects.bulk_create(rows)
+
+    email_ids = [row.pk for row in created if row.email_status == EmailStatus.PENDING]
+    if email_ids:
+        transaction.on_commit(partial(enqueue_notification_emails, notification_ids=email_ids, attempt=1))
+    return created
+
+
+def enqueue_notification_emails(*, notification_ids: list[int], attempt: int, delay: timedelta | None = None) -> None:
+    """Queue one background task for a batch of e-mails (the task module imports this module, hence the late import)."""
+    from notifications.tasks import send_notification_emails
+
+    task = send_notification_emails
+    if delay and task_backends[task.backend].supports_defer:
+        task = task.using(run_after=timezone.now() + delay)
+    task.enqueue(notification_ids=notification_ids, attempt=attempt)
+
+
+def _render_email(notification: Notification, *, show_ticket: bool) -> mail.EmailMultiAlternatives:
+    context = {
+        "notification": notification,
+        "event_label": NotificationEvent(notification.event_type).label,
+        "recipient": notification.recipient,
+        "actor": notification.actor,
+        "ticket": notification.ticket if show_ticket else None,
+        "ticket_id": notification.ticket_id,
+    }
+    subject = render_to_string("notifications/email/subject.txt", context).strip().replace("\n", " ")
+    text = render_to_string("notifications/email/notification.txt", context)
+    html = render_to_string("notifications/email/notification.html", context)
+    message = mail.EmailMultiAlternatives(subject=subject, body=text, to=[notification.recipient.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_notification_emails(*, notification_ids: list[int], attempt: int) -> dict[str, int]:
+    """Send the pending e-mails of these notifications; run by the background task.
+
+    Visibility is checked again (access may have been revoked since the event). Sends that fail are retried by a new
+    task with attempt + 1, up to email_max_attempts() tries in all; then they are marked failed. A notification that is
+    no longer pending (already sent by an earlier run) is not sent twice.
+    """
+    pending = [n for n in selectors.notifications_for_email(notification_ids) if n.email_status == EmailStatus.PENDING]
+    counts = {"sent": 0, "skipped": 0, "retrying": 0, "failed": 0}
+    if not pending:
+        return counts
+
+    visible: dict[int | None, set[int]] = {}
+    by_ticket: dict[int | None, list[Notification]] = {}
+    for notification in pending:
+        by_ticket.setdefault(notification.ticket_id, []).append(notification)
+    for ticket_id, group in by_ticket.items():
+        ticket = group[0].ticket
+        visible[ticket_id] = selectors.users_who_can_view_ticket(ticket, {n.recipient_id for n in group}) if ticket else set()
+
+    sent: list[Notification] = []
+    skipped: list[Notification] = []
+    failed: list[Notification] = []
+    connection = mail.mailers.default
+    for notification in pending:
+        can_see = notification.recipient_id in visible[notification.ticket_id]
+        is_requester_decision = notification.event_type == NotificationEvent.ACCESS_DECIDED
+        if not notification.recipient.is_active or not notification.recipient.email or not (can_see or is_requester_decision):
+            skipped.append(notification)
+            continue
+        try:
+            connection.send_messages([_render_email(notification, show_ticket=can_see)])
+        except EMAIL_SEND_ERRORS as exc:
+            logger.warning("E-mail for notification %s failed (attempt %s): %s", notification.pk, attempt, exc)
+            failed.append(notification)
+        else:
+            sent.append(notification)
+
+    now = timezone.now()
+    Notification.objects.filter(id__in=[n.pk for n in sent]).update(
+        email_status=EmailStatus.SENT, email_attempts=attempt, emailed_at=now, updated_at=now
+    )
+    Notification.objects.filter(id__in=[n.pk for n in skipped]).update(email_status=EmailStatus.SKIPPED, updated_at=now)
+    retry_ids = [n.pk for n in failed]
+    if retry_ids and attempt < email_max_attempts():
+        Notification.objects.filter(id__in=retry_ids).update(email_attempts=attempt, updated_at=now)
+        enqueue_notification_emails(notification_ids=retry_ids, attempt=attempt + 1, delay=email_retry_delay(attempt))
+        counts["retrying"] = len(retry_ids)
+    elif retry_ids:
+        Notification.objects.filter(id__in=retry_ids).update(
+            email_status=EmailStatus.FAILED, email_attempts=attempt, updated_at=now
+        )
+        counts["failed"] = len(retry_ids)
+    counts["sent"] = len(sent)
+    counts["skipped"] = len(skipped)
+    return counts
+
+
+# --- inbox verbs ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, user: User) -> Notification:
+    if not notification.is_read:
+        notification.is_read = True
+        notification.read_at = timezone.now()
+        fields = notification.stamp(user)
+        notification.save(update_fields=["is_read", "read_at", *fields])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    now = timezone.now()
+    return Notification.objects.filter(recipient=user, in_app=True, is_read=False).update(
+        is_read=True, read_at=now, updated_by=user, updated_at=now
+    )
+
+
+# --- rules ------------------------------------------------------------------------------------------------------------
+
+
+def _set_rule_relations(rule: NotificationRule, data: dict[str, Any]) -> None:
+    if "users" in data:
+        rule.users.set(data["users"])
+    if "roles" in data:
+        rule.roles.set(data["roles"])
+
+
+@transaction.atomic
+def rule_create(*, actor: User, data: dict[str, Any]) -> NotificationRule:
+    fields = {key: value for key, value in data.items() if key not in ("users", "roles")}
+    rule = NotificationRule(**fields)
+    rule.stamp(actor, created=True)
+    rule.save()
+    _set_rule_relations(rule, data)
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, rule: NotificationRule, actor: User, data: dict[str, Any]) -> NotificationRule:
+    changed = [key for key in data if key not in ("users", "roles")]
+    for key in changed:
+        setattr(rule, key, data[key])
+    fields = rule.stamp(actor)
+    rule.save(update_fields=[*changed, *fields])
+    _set_rule_relations(rule, data)
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: NotificationRule, actor: User) -> None:
+    rule.soft_delete(actor=actor)
