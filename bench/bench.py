@@ -1,0 +1,482 @@
+"""The benchmark, end to end (see docs/benchmark.md). Run it as `bench/run`.
+
+For each size (default 10k and 100k tickets; --million adds 1M): create a PostgreSQL database from a migrated template,
+load it with `manage.py seed_volume`, VACUUM ANALYZE, start the app under gunicorn (2 workers, 127.0.0.1 only, production
+settings plus bench/settings.py's query counter), drive HTTP load from a separate process (bench/load.py), and time
+the floor: the same ticket page by one raw SQL query, over HTTP and in-process. Results go to bench/results/
+(JSON and markdown; git-ignored); a run that includes the 100k size also refreshes the table in docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "benchmark.md"
+DOC_START, DOC_END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PASSWORD = "demo-pass-2026"
+sys.path.insert(0, str(ROOT))
+
+from bench.sql import AGENT_TICKETS_IN_PROGRESS, PENDING_ROLE_SLOTS, SAMPLE_VISIBLE_TICKETS, TICKET_PAGE  # noqa: E402
+
+TARGET_SIZE = 100_000
+TARGETS = {"max_queries": 10, "list_p50_ms": 25.0, "list_growth": 1.5, "max_p95_ms": 100.0}
+LIST = "ticket list"
+FLOOR_HTTP = "floor: list, raw SQL (HTTP)"
+FLOOR_SQL = "floor: list, raw SQL only"
+TICKETS, APPROVALS, NOTIFICATIONS = "/api/v1/tickets/", "/api/v1/approvals/", "/api/v1/notifications/"
+FLOOR_PATH = "/bench/floor/tickets/"
+
+
+def label(size: int) -> str:
+    if size >= 1_000_000 and size % 1_000_000 == 0:
+        return f"{size // 1_000_000}M"
+    if size >= 1000 and size % 1000 == 0:
+        return f"{size // 1000}k"
+    return str(size)
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# --- databases and processes -------------------------------------------------------------------------------------
+
+
+class Postgres:
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(f"{self.url}/postgres", autocommit=True)
+
+    def connect(self, name: str) -> psycopg.Connection:
+        return psycopg.connect(f"{self.url}/{name}", autocommit=True, options="-c search_path=ticket,public")
+
+    def exists(self, name: str) -> bool:
+        with self.admin() as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+    def drop(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def create(self, name: str, template: str | None = None) -> None:
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+    def version(self) -> str:
+        with self.admin() as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else "?"
+
+
+def django_env(pg: Postgres, database: str, args: argparse.Namespace) -> dict[str, str]:
+    """Production settings (DEBUG off, real keys) on loopback HTTP, plus the benchmark's query counter."""
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",  # loopback HTTP: no TLS proxy in front
+        "DATABASE_URL": f"{pg.url}/{database}",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",  # as in production: e-mails are queued, not sent inline
+        "LOG_LEVEL": "WARNING",
+        "JWT_ACCESS_MINUTES": "240",
+        "AUTH_THROTTLE_RATE": "1000/min",
+        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_MAX_REQUESTS": "0",  # no worker recycling in the middle of a measurement
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(env: dict[str, str], *command: str) -> None:
+    subprocess.run([str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+class Server:
+    """gunicorn in its own process group, stopped by that group's id."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, port: int) -> None:
+        self.port = port
+        self.log = log_path.open("w")
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "ticketsite.wsgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"gunicorn not ready after {timeout}s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+# --- the plan: which requests, as whom ---------------------------------------------------------------------------
+
+
+def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) -> tuple[dict[str, Any], int]:
+    def user_id(username: str) -> int:
+        row = conn.execute("SELECT id FROM auth_user WHERE username = %s", [username]).fetchone()
+        if row is None:
+            raise SystemExit(f"{username} missing: was the database loaded with seed_volume?")
+        return int(row[0])
+
+    requester, agent, approver = user_id("bench-requester"), user_id("bench-agent"), user_id("bench-approver")
+    reads, writes = args.requests, args.write_requests
+    ids = [row[0] for row in conn.execute(SAMPLE_VISIBLE_TICKETS, {"user": requester, "limit": 200})]
+    in_progress = [row[0] for row in conn.execute(AGENT_TICKETS_IN_PROGRESS, {"user": agent, "limit": writes})]
+    slots = [row[0] for row in conn.execute(PENDING_ROLE_SLOTS, {"user": approver, "limit": writes})]
+    category = conn.execute("SELECT id FROM categories WHERE is_deleted = false ORDER BY id LIMIT 1").fetchone()
+    label_row = conn.execute("SELECT id FROM labels WHERE is_deleted = false ORDER BY id LIMIT 1").fetchone()
+
+    def get(path: str, count: int = reads) -> list[list[Any]]:
+        return [["GET", path, None] for _ in range(count)]
+
+    create_body: dict[str, Any] = {"description": "Created by the benchmark.", "priority": "medium"}
+    create_body |= {"categories": [category[0]] if category else [], "labels": [label_row[0]] if label_row else []}
+    # Transitions flip the agent's tickets: in_progress -> resolved for all of them, then back (reopen), and so on.
+    transitions = []
+    for index in range(writes if in_progress else 0):
+        ticket, lap = in_progress[index % len(in_progress)], index // len(in_progress)
+        target = "resolved" if lap % 2 == 0 else "in_progress"
+        transitions.append(["POST", f"/api/v1/tickets/{ticket}/transition/", {"status": target, "comment": "bench"}])
+    endpoints = [
+        {"name": LIST, "user": "requester", "warmup": 10, "requests": get("/api/v1/tickets/?page_size=50")},
+        {
+            "name": "ticket detail",
+            "user": "requester",
+            "warmup": 10,
+            "requests": [["GET", f"/api/v1/tickets/{ids[i % len(ids)]}/", None] for i in range(reads)] if ids else [],
+        },
+        {
+            "name": "timeline",
+            "user": "requester",
+            "warmup": 10,
+            "requests": [["GET", f"/api/v1/tickets/{ids[i % len(ids)]}/timeline/", None] for i in range(reads)] if ids else [],
+        },
+        {"name": "pending approvals", "user": "approver", "warmup": 10, "requests": get(f"{APPROVALS}?mine=pending")},
+        {"name": "notifications list", "user": "requester", "warmup": 10, "requests": get(f"{NOTIFICATIONS}?page_size=50")},
+        {
+            "name": "create ticket",
+            "user": "requester",
+            "expect": [201],
+            "requests": [["POST", TICKETS, create_body | {"title": f"Bench ticket {size}-{i}"}] for i in range(writes)],
+        },
+        {"name": "transition", "user": "agent", "requests": transitions},
+        {
+            "name": "approve",
+            "user": "approver",
+            "requests": [["POST", f"{APPROVALS}{slot}/approve/", {"comment": "Approved by the benchmark."}] for slot in slots],
+        },
+        {"name": FLOOR_HTTP, "user": None, "warmup": 10, "requests": get(f"{FLOOR_PATH}?user={requester}&page_size=50")},
+    ]
+    users = {name: {"username": f"bench-{name}", "password": PASSWORD} for name in ("requester", "agent", "approver")}
+    plan = {
+        "base": f"http://127.0.0.1:{args.port}",
+        "concurrency": args.concurrency,
+        "max_seconds": args.max_seconds,
+        "users": users,
+        "endpoints": endpoints,
+    }
+    return plan, requester
+
+
+def time_floor_sql(conn: psycopg.Connection, requester: int, count: int) -> dict[str, Any]:
+    """The floor's query alone, in-process: what the database needs for the page, without HTTP or Python web code."""
+    params = {"user": requester, "limit": 50, "offset": 0}
+    for _ in range(5):
+        conn.execute(TICKET_PAGE, params).fetchall()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        begin = time.perf_counter()
+        rows = conn.execute(TICKET_PAGE, params).fetchall()
+        json.dumps([list(row) for row in rows], default=str)
+        latencies.append(time.perf_counter() - begin)
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "name": FLOOR_SQL,
+        "requests": count,
+        "ok": count,
+        "errors": 0,
+        "rps": round(count / wall, 1),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+        "queries_max": 1,
+        "queries_median": 1,
+    }
+
+
+# --- one size ----------------------------------------------------------------------------------------------------
+
+
+def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
+    database = f"{args.db_prefix}{size}"
+    env = django_env(pg, database, args)
+    outcome: dict[str, Any] = {"size": size, "database": database}
+    if args.reuse and pg.exists(database):
+        log(f"{label(size)}: reusing database {database}")
+    else:
+        pg.drop(database)
+        pg.create(database, template=template)
+        log(f"{label(size)}: loading {size} tickets into {database} (seed_volume)")
+        started = time.monotonic()
+        manage(env, "seed_volume", "--tickets", str(size))
+        outcome["seed_seconds"] = round(time.monotonic() - started, 1)
+        with pg.connect(database) as conn:
+            conn.execute("VACUUM ANALYZE")
+    with pg.connect(database) as conn:
+        outcome["tickets"] = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]  # type: ignore[index]
+        outcome["ticket_notes"] = conn.execute("SELECT count(*) FROM ticket_notes").fetchone()[0]  # type: ignore[index]
+        plan, requester = build_plan(conn, args, size)
+    plan_path = RESULTS / f"{stamp}-{label(size)}-plan.json"
+    result_path = RESULTS / f"{stamp}-{label(size)}-load.json"
+    plan_path.write_text(json.dumps(plan))
+    server = Server(env, RESULTS / f"{stamp}-{label(size)}-gunicorn.log", args.port)
+    try:
+        server.wait_ready()
+        log(f"{label(size)}: gunicorn up ({args.workers} workers); driving load ({args.concurrency} client threads)")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), str(plan_path), str(result_path)], check=True)
+    finally:
+        server.stop()
+    endpoints = json.loads(result_path.read_text())
+    with pg.connect(database) as conn:
+        endpoints.append(time_floor_sql(conn, requester, args.requests))
+    outcome["endpoints"] = endpoints
+    plan_path.unlink()
+    result_path.unlink()
+    if not args.keep:
+        pg.drop(database)
+    return outcome
+
+
+# --- report ------------------------------------------------------------------------------------------------------
+
+
+def by_name(outcome: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {endpoint["name"]: endpoint for endpoint in outcome["endpoints"]}
+
+
+def check_targets(outcomes: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, passed) at the target size (100k, else the largest), growth against the smallest size."""
+    if not outcomes:
+        return []
+    target = next((o for o in outcomes if o["size"] == TARGET_SIZE), outcomes[-1])
+    smallest = outcomes[0]
+    rows: list[tuple[str, str, bool | None]] = []
+    product = {name: e for name, e in by_name(target).items() if not name.startswith("floor") and e.get("ok")}
+    worst_q = max(product.values(), key=lambda e: e.get("queries_max") or 0, default=None)
+    if worst_q is not None:
+        value = worst_q.get("queries_max")
+        rows.append(
+            (
+                f"every endpoint ≤ {TARGETS['max_queries']} queries ({label(target['size'])})",
+                f"max {value} ({worst_q['name']})",
+                value is not None and value <= TARGETS["max_queries"],
+            )
+        )
+    listing = by_name(target).get(LIST, {})
+    if listing.get("p50_ms") is not None:
+        rows.append(
+            (
+                f"list p50 ≤ {TARGETS['list_p50_ms']:g} ms ({label(target['size'])})",
+                f"{listing['p50_ms']} ms",
+                listing["p50_ms"] <= TARGETS["list_p50_ms"],
+            )
+        )
+    small_list = by_name(smallest).get(LIST, {})
+    if smallest is not target and small_list.get("p50_ms") and listing.get("p50_ms") is not None:
+        ratio = listing["p50_ms"] / small_list["p50_ms"]
+        rows.append(
+            (
+                f"list p50 at {label(target['size'])} within {TARGETS['list_growth']:g}x of {label(smallest['size'])}",
+                f"{ratio:.2f}x ({small_list['p50_ms']} → {listing['p50_ms']} ms)",
+                ratio <= TARGETS["list_growth"],
+            )
+        )
+    worst_p95 = max(product.values(), key=lambda e: e.get("p95_ms") or 0, default=None)
+    if worst_p95 is not None:
+        rows.append(
+            (
+                f"no p95 above {TARGETS['max_p95_ms']:g} ms ({label(target['size'])})",
+                f"max {worst_p95['p95_ms']} ms ({worst_p95['name']})",
+                (worst_p95.get("p95_ms") or 0) <= TARGETS["max_p95_ms"],
+            )
+        )
+    return rows
+
+
+def markdown(run: dict[str, Any]) -> str:
+    outcomes = run["sizes"]
+    sizes = [label(o["size"]) for o in outcomes]
+    head = ["endpoint"]
+    for size in sizes:
+        head += [f"{size} req/s", f"{size} p50 ms", f"{size} p95 ms"]
+    head.append("queries/request (" + " / ".join(sizes) + ")")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    names = [e["name"] for e in outcomes[0]["endpoints"]] if outcomes else []
+    for name in names:
+        cells = [name]
+        queries = []
+        for outcome in outcomes:
+            endpoint = by_name(outcome).get(name, {})
+            errors = f" ({endpoint['errors']} errors)" if endpoint.get("errors") else ""
+            cells += [f"{endpoint.get('rps', '-')}{errors}", str(endpoint.get("p50_ms", "-")), str(endpoint.get("p95_ms", "-"))]
+            queries.append(str(endpoint.get("queries_max", "-")))
+        cells.append(" / ".join(queries))
+        lines.append("| " + " | ".join(cells) + " |")
+    meta = run["machine"]
+    out = [
+        f"Run {run['started']} on {meta['cpus']} CPUs, PostgreSQL {meta['postgres']}, Python {meta['python']}, "
+        f"commit {meta['commit']}; gunicorn {run['config']['workers']} sync workers, "
+        f"{run['config']['concurrency']} client threads, up to {run['config']['requests']} reads and "
+        f"{run['config']['write_requests']} writes per endpoint.",
+        "",
+        *lines,
+        "",
+        "Data: "
+        + "; ".join(
+            f"{label(o['size'])}: {o['tickets']} tickets, {o['ticket_notes']} timeline rows"
+            + (f", loaded in {o['seed_seconds']} s" if "seed_seconds" in o else "")
+            for o in outcomes
+        )
+        + ".",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    for target, measured, passed in run["targets"]:
+        out.append(f"| {target} | {measured} | {'yes' if passed else 'NO'} |")
+    return "\n".join(out) + "\n"
+
+
+def update_doc(table: str) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Benchmark\n\n{DOC_START}\n{DOC_END}\n"
+    if DOC_START not in text or DOC_END not in text:
+        text += f"\n{DOC_START}\n{DOC_END}\n"
+    before, rest = text.split(DOC_START, 1)
+    _, after = rest.split(DOC_END, 1)
+    DOC.write_text(f"{before}{DOC_START}\n{table}{DOC_END}{after}")
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="Ticket counts, comma separated (default 10000,100000).")
+    parser.add_argument("--million", action="store_true", help="Also run 1,000,000 tickets.")
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"), help="PostgreSQL server URL."
+    )
+    parser.add_argument("--db-prefix", default="bench_", help="Database name prefix (default bench_).")
+    parser.add_argument("--port", type=int, default=8765, help="Loopback port for gunicorn (default 8765).")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2).")
+    parser.add_argument("--concurrency", type=int, default=2, help="Client threads (default 2).")
+    parser.add_argument("--requests", type=int, default=300, help="Requests per read endpoint (default 300).")
+    parser.add_argument("--write-requests", type=int, default=150, help="Requests per write endpoint (default 150).")
+    parser.add_argument("--max-seconds", type=float, default=60, help="Time cap per endpoint (default 60 s).")
+    parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards (default: drop them).")
+    parser.add_argument("--reuse", action="store_true", help="Reuse existing databases of the same names (no reload).")
+    parser.add_argument("--update-docs", action="store_true", help="Refresh docs/benchmark.md even without the 100k size.")
+    parser.add_argument("--no-docs", action="store_true", help="Never touch docs/benchmark.md.")
+    args = parser.parse_args()
+    sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()} | ({1_000_000} if args.million else set()))
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    pg = Postgres(args.pg)
+    template = f"{args.db_prefix}template"
+    run: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "postgres": pg.version(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "commit": git_commit(),
+        },
+        "config": {k: getattr(args, k) for k in ("workers", "concurrency", "requests", "write_requests", "max_seconds")},
+        "sizes": [],
+    }
+    needs_template = not (args.reuse and all(pg.exists(f"{args.db_prefix}{size}") for size in sizes))
+    try:
+        if needs_template:
+            log(f"migrating template database {template}")
+            pg.drop(template)
+            pg.create(template)
+            manage(django_env(pg, template, args), "migrate", "--no-input", "-v", "0")
+        for size in sizes:
+            run["sizes"].append(run_size(pg, template, size, args, stamp))
+    finally:
+        if needs_template:
+            pg.drop(template)
+    run["targets"] = check_targets(run["sizes"])
+    table = markdown(run)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(run, indent=2))
+    (RESULTS / f"{stamp}.md").write_text(table)
+    (RESULTS / "latest.json").write_text(json.dumps(run, indent=2))
+    (RESULTS / "latest.md").write_text(table)
+    print()
+    print(table)
+    if not args.no_docs and (TARGET_SIZE in sizes or args.update_docs):
+        update_doc(table)
+        log(f"updated {DOC.relative_to(ROOT)}")
+    log(f"results: {(RESULTS / f'{stamp}.json').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Raw SQL of the benchmark (PostgreSQL, search_path ticket,public): the floor's ticket page, and id sampling.
+
+VISIBLE restates SPEC §7's rule for one user (internal, creator, assignee, user or role grant, approver slot by user
+or role) without delegations, which the benchmark users do not have. It mirrors permissions.selectors.visible_tickets.
+"""
+
+VISIBLE = """
+t.is_deleted = false AND (
+    t.visibility = 'internal' OR t.created_by_id = %(user)s OR t.assignee_id = %(user)s
+    OR t.id IN (
+        SELECT g.ticket_id FROM ticket_view_permissions g
+        WHERE g.is_deleted = false AND (
+            g.user_id = %(user)s OR g.role_id IN (SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = %(user)s)
+        )
+    )
+    OR t.id IN (
+        SELECT s.ticket_id FROM approval_process_step_approvers s
+        WHERE s.is_deleted = false AND (
+            s.user_id = %(user)s OR s.role_id IN (SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = %(user)s)
+        )
+    )
+)
+"""
+
+# One statement: the total (scalar sub-select, evaluated once) and the page with its category and label ids.
+TICKET_PAGE = f"""
+SELECT (SELECT count(*) FROM tickets t WHERE {VISIBLE}) AS total,
+       p.id, p.key, p.title, p.description, p.status, p.priority, p.visibility, p.template_id AS template,
+       p.approval_template_id AS approval_template, p.custom_fields, p.assignee_id AS assignee, p.due_at,
+       ARRAY(SELECT c.category_id FROM ticket_categories c WHERE c.ticket_id = p.id ORDER BY c.category_id) AS categories,
+       ARRAY(SELECT l.label_id FROM ticket_labels l WHERE l.ticket_id = p.id ORDER BY l.label_id) AS labels,
+       p.created_by_id AS created_by, p.created_at, p.updated_by_id AS updated_by, p.updated_at,
+       p.resolved_at, p.closed_at
+FROM (
+    SELECT * FROM tickets t WHERE {VISIBLE}
+    ORDER BY t.created_at DESC, t.id DESC LIMIT %(limit)s OFFSET %(offset)s
+) p
+ORDER BY p.created_at DESC, p.id DESC
+"""
+
+SAMPLE_VISIBLE_TICKETS = f"SELECT t.id FROM tickets t WHERE {VISIBLE} ORDER BY random() LIMIT %(limit)s"
+
+AGENT_TICKETS_IN_PROGRESS = """
+SELECT t.id FROM tickets t
+WHERE t.is_deleted = false AND t.assignee_id = %(user)s AND t.status = 'in_progress'
+ORDER BY t.id LIMIT %(limit)s
+"""
+
+# Slots the approver may decide now through a role (the benchmark approver has no user slots and no delegations).
+PENDING_ROLE_SLOTS = """
+SELECT s.id FROM approval_process_step_approvers s
+JOIN approval_process_steps st ON st.id = s.step_id
+JOIN approval_processes p ON p.id = s.process_id
+JOIN tickets t ON t.id = s.ticket_id
+WHERE s.is_deleted = false AND s.status = 'pending' AND st.status = 'active' AND p.status = 'running'
+  AND p.is_deleted = false AND t.status = 'waiting_approval' AND t.is_deleted = false
+  AND t.created_by_id <> %(user)s
+  AND s.role_id IN (SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = %(user)s)
+ORDER BY s.id LIMIT %(limit)s
+"""
