@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, SlotStatus
 from approvals.selectors import actionable_slots
+from ticketsite.filters import IdFilter
 
 
 class SlotFilter(django_filters.FilterSet):
@@ -19,6 +20,11 @@ class SlotFilter(django_filters.FilterSet):
         help_text="pending: exactly the slots you may approve or reject now (directly, by role, or as a delegate).",
     )
     status = django_filters.ChoiceFilter(choices=SlotStatus.choices)
+    # Plain ids, not model choices: "no such id" must answer like "not yours" (an empty page), never as a 400 that
+    # would tell which ids of hidden tickets exist.
+    ticket = IdFilter(field_name="ticket_id")
+    process = IdFilter(field_name="process_id")
+    step = IdFilter(field_name="step_id")
 
     class Meta:
         model = ApprovalProcessStepApprover
@@ -30,6 +36,8 @@ class SlotFilter(django_filters.FilterSet):
 
 class DelegationFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter(method="filter_active", help_text="In force right now.")
+    delegator = IdFilter(field_name="delegator_id")
+    delegate = IdFilter(field_name="delegate_id")
 
     class Meta:
         model = Delegation

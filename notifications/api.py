@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +18,7 @@ from notifications import selectors, services
 from notifications.filters import InboxFilter
 from notifications.models import Channel, Notification, NotificationRule
 from notifications.validators import clean_channels, clean_conditions
+from ticketsite.filters import StrictFilterBackend
 
 # --- inbox ------------------------------------------------------------------------------------------------------------
 
@@ -72,7 +72,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """The caller's own in-app notifications; anybody else's answer 404."""
 
     serializer_class = NotificationSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = InboxFilter
     queryset = Notification.objects.none()
 
@@ -132,7 +132,7 @@ class ChannelsField(serializers.MultipleChoiceField):
             return empty
         return super().get_value(dictionary)
 
-    def to_representation(self, value: Any) -> list[str]:
+    def to_representation(self, value: Any) -> Any:  # a list of channel names
         return [channel for channel in Channel.values if channel in (value or [])]
 
 

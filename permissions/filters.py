@@ -3,12 +3,13 @@
 import django_filters
 
 from permissions.models import AccessRequest, AccessRequestStatus
+from ticketsite.filters import IdFilter
 
 
 class AccessRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AccessRequestStatus.choices)
     # A plain number, not a model choice: validating the id against all tickets would tell hidden ones apart.
-    ticket = django_filters.NumberFilter(field_name="ticket_id")
+    ticket = IdFilter(field_name="ticket_id")
 
     class Meta:
         model = AccessRequest

@@ -57,13 +57,21 @@ def test_malformed_json_is_400(client_for):
     assert_error(response, 400, "parse_error")
 
 
-def test_page_size_is_capped(client_for):
+def test_page_size_within_the_cap_is_honoured(client_for):
     LabelFactory.create_batch(3)
-    response = client_for(UserFactory()).get("/api/v1/labels/?page_size=100000")
+    response = client_for(UserFactory()).get("/api/v1/labels/?page_size=2")
     assert response.status_code == 200
     body = response.json()
     assert set(body) >= {"count", "next", "previous", "results"}
     assert body["count"] == 3
+    assert len(body["results"]) == 2
+
+
+@pytest.mark.parametrize("page_size", ["100000", "0", "-1", "abc", "null", "1.5", "\u0661"])
+def test_page_size_outside_the_cap_is_a_400(client_for, page_size):
+    response = client_for(UserFactory()).get("/api/v1/labels/", {"page_size": page_size})
+    body = assert_error(response, 400, "invalid", error_type="validation_error")
+    assert body["errors"][0]["attr"] == "page_size"
 
 
 # --- directory ---------------------------------------------------------------------------------------------------

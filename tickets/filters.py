@@ -11,6 +11,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
 from tickets.models import Ticket, TicketPriority, TicketStatus, TicketVisibility
+from ticketsite.filters import IdFilter
 
 TicketCategories = Ticket.categories.through
 TicketLabels = Ticket.labels.through
@@ -20,11 +21,11 @@ class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, help_text="Repeat for several statuses.")
     priority = django_filters.MultipleChoiceFilter(choices=TicketPriority.choices, help_text="Repeat for several.")
     visibility = django_filters.ChoiceFilter(choices=TicketVisibility.choices)
-    assignee = django_filters.NumberFilter(field_name="assignee_id", help_text="User id of the assignee.")
-    creator = django_filters.NumberFilter(field_name="created_by_id", help_text="User id of the creator.")
-    category = django_filters.NumberFilter(method="filter_category", help_text="Tickets having this category id.")
-    label = django_filters.NumberFilter(method="filter_label", help_text="Tickets having this label id.")
-    template = django_filters.NumberFilter(field_name="template_id", help_text="Ticket template id.")
+    assignee = IdFilter(field_name="assignee_id", help_text="User id of the assignee.")
+    creator = IdFilter(field_name="created_by_id", help_text="User id of the creator.")
+    category = IdFilter(method="filter_category", help_text="Tickets having this category id.")
+    label = IdFilter(method="filter_label", help_text="Tickets having this label id.")
+    template = IdFilter(field_name="template_id", help_text="Ticket template id.")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -4,7 +4,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from drf_standardized_errors.handler import ExceptionHandler
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
 from rest_framework.serializers import as_serializer_error
 
 from ticketsite.errors import DomainConflict, PayloadTooLarge
@@ -23,4 +23,16 @@ class ApiExceptionHandler(ExceptionHandler):
         if isinstance(exc, IntegrityError):
             # A database constraint caught what the service's checks let through (usually a concurrent duplicate).
             return DomainConflict("The change conflicts with existing data.")
+        if isinstance(exc, AuthenticationFailed) and isinstance(exc.detail, dict):
+            return flat_authentication_failure(exc)
         return super().convert_known_exceptions(exc)
+
+
+def flat_authentication_failure(exc: AuthenticationFailed) -> AuthenticationFailed:
+    """simplejwt puts a dict in its 401s ({"detail", "code", "messages"}), which would render as one error per key;
+    clients get one error with simplejwt's code (`token_not_valid` …) instead."""
+    details: dict = exc.detail  # type: ignore[assignment]
+    flat = AuthenticationFailed(str(details.get("detail", "")), code=str(details.get("code", "authentication_failed")))
+    if hasattr(exc, "auth_header"):
+        flat.auth_header = exc.auth_header  # type: ignore[attr-defined]
+    return flat

@@ -131,24 +131,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ticketsite.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "ticketsite.filters.StrictFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ticketsite.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PARSER_CLASSES": [
+        # A JSON API: upload endpoints declare MultiPartParser themselves.
         "ticketsite.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
 }
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "EXCEPTION_HANDLER_CLASS": "ticketsite.exception_handler.ApiExceptionHandler",
+    "ERROR_SCHEMAS": {401: "ticketsite.schema.ErrorResponse401Serializer"},
 }
 
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)
@@ -176,8 +176,21 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        # One name per choice set, so that clients see one enum wherever the same TextChoices appear.
+        "TicketStatusEnum": "tickets.models.TicketStatus.choices",
+        "TicketPriorityEnum": "tickets.models.TicketPriority.choices",
+        "TicketVisibilityEnum": "tickets.models.TicketVisibility.choices",
+        "TimelineEventTypeEnum": "tickets.models.EventType.choices",
+        "NotificationEventTypeEnum": "notifications.models.NotificationEvent.choices",
+        "AccessRequestStatusEnum": "permissions.models.AccessRequestStatus.choices",
+        "ApprovalProcessStatusEnum": "approvals.models.ProcessStatus.choices",
+        "ApprovalStepStatusEnum": "approvals.models.StepStatus.choices",
+        "ApprovalSlotStatusEnum": "approvals.models.SlotStatus.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "ticketsite.schema.list_index_attrs_as_patterns",
+    ],
 }
 
 # Django's built-in Tasks framework: immediate in development and tests, database-backed worker in production.

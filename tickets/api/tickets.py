@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ErrorResponse403Serializer
@@ -15,7 +14,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +25,7 @@ from tickets.filters import TicketFilter, TicketOrderingFilter
 from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketTemplate, TicketVisibility
 from tickets.services import templates as template_services
 from tickets.services import tickets as ticket_services
+from ticketsite.filters import StrictFilterBackend
 
 
 def _actor(request: Request) -> User:
@@ -163,9 +162,8 @@ class TicketViewSet(viewsets.GenericViewSet):
     """Tickets the caller can see. Status changes only through `transition`."""
 
     serializer_class = TicketSerializer
-    parser_classes = [JSONParser]  # a JSON API; uploads have their own endpoints
     queryset = Ticket.objects.none()  # for the schema; requests read selectors.ticket_list
-    filter_backends = [DjangoFilterBackend, SearchFilter, TicketOrderingFilter]
+    filter_backends = [StrictFilterBackend, SearchFilter, TicketOrderingFilter]
     filterset_class = TicketFilter
     search_fields = ["key", "title", "description"]
     ordering_fields = ["created_at", "updated_at", "due_at", "priority", "status", "title", "key", "id"]
@@ -313,7 +311,6 @@ class TicketTemplateViewSet(viewsets.GenericViewSet):
     """Readable by every user; written by holders of tickets.add/change/delete_tickettemplate."""
 
     serializer_class = TicketTemplateSerializer
-    parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated, DjangoModelPermissions]
     queryset = TicketTemplate.objects.none()  # for the schema and DjangoModelPermissions' model lookup
     filter_backends = [SearchFilter, OrderingFilter]
