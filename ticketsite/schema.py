@@ -12,6 +12,7 @@ from drf_standardized_errors.settings import package_settings
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from ticketsite.errors import DOMAIN_VALIDATION_CODES
 from ticketsite.pagination import StandardPagination
 
 LIST_ERROR_CODES = {"required", "null", "not_a_list", "empty"}
@@ -24,6 +25,10 @@ class ApiAutoSchema(AutoSchema):
         # DRF reports on the list field itself (`"attr": "steps"`, e.g. required or not a list).
         suffix = f".{api_settings.NON_FIELD_ERRORS_KEY}"
         list_fields = [field for field in fields if field.name.endswith(suffix) and is_list_serializer(field.field)]
+        if self.method in ("PUT", "PATCH", "POST"):
+            # Business rules in services and serializer validators refuse input with codes the fields cannot declare.
+            for field in fields:
+                field.error_codes = set(field.error_codes) | DOMAIN_VALIDATION_CODES
         for field in list_fields:
             list_name = field.name.removesuffix(suffix)
             fields.append(InputDataField(list_name, field.field, set(LIST_ERROR_CODES)))
