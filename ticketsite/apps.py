@@ -25,6 +25,9 @@ def make_text_fields_strict() -> None:
     def to_internal_value(field: serializers.CharField, data: Any) -> str:
         if not isinstance(data, str):
             field.fail("invalid")
+        # The limit counts what the client sent: trimming first would accept a 101-character name the schema forbids.
+        if field.max_length is not None and len(data) > field.max_length:
+            field.fail("max_length", max_length=field.max_length)
         return lenient(field, data)
 
     to_internal_value.strict = True  # type: ignore[attr-defined]

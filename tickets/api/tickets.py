@@ -18,6 +18,7 @@ from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.settings import api_settings
 
 from approvals.models import ApprovalTemplate
 from tickets import selectors, statemachine
@@ -41,9 +42,9 @@ class StrictInputSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             refused = sorted(set(data) - writable)
             if refused:
-                raise ValidationError(
-                    {name: [ErrorDetail("This field cannot be written here.", code="read_only")] for name in refused}
-                )
+                # Reported as a non-field error naming the fields: an arbitrary key cannot be a documented `attr`.
+                message = f"These fields cannot be written here: {', '.join(refused)}."
+                raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [ErrorDetail(message, code="read_only")]})
             # DRF iterates any iterable as a list of ids, so {} or "12" would pass as an empty or digit list.
             not_lists = sorted(
                 name
@@ -125,6 +126,8 @@ class TicketUpdateSerializer(TicketWriteSerializer):
 
 
 class TransitionSerializer(StrictInputSerializer):
+    """The status to move to (one of the ticket's `allowed_transitions`) and an optional comment for the timeline."""
+
     status = serializers.ChoiceField(choices=TicketStatus.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
@@ -137,6 +140,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(StrictInputSerializer):
+    """The comment's text (leading and trailing blanks are trimmed; it cannot be empty)."""
+
     note = serializers.CharField(max_length=20000)
 
 
@@ -293,6 +298,8 @@ class TicketTemplateSerializer(serializers.ModelSerializer):
 
 
 class TicketTemplateWriteSerializer(StrictInputSerializer):
+    """A template's fields; on PATCH only those sent change. Unknown and read-only fields are refused."""
+
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     default_title = serializers.CharField(max_length=200, required=False, allow_blank=True)

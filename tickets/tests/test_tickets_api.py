@@ -112,7 +112,8 @@ def test_read_only_and_unknown_fields_cannot_be_written(field, creator, client_f
 
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert (error["attr"], error["code"]) == (field, "read_only")
+    assert (error["attr"], error["code"]) == ("non_field_errors", "read_only")
+    assert field in error["detail"]
     assert not Ticket.objects.exists()
 
 
