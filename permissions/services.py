@@ -130,6 +130,9 @@ def access_request_approve(*, access_request: AccessRequest, actor: Actor, comme
     """Approve a pending request: the requester gets a user grant (unless one already exists). Deciding twice is a 409."""
     locked = _lock_pending(access_request, actor)
     ticket = locked.ticket
+    if not locked.requester.is_active:
+        # A grant to an inactive user is refused; say so about the request, not about a "user" field it does not have.
+        raise DomainConflict("The requester's account is inactive: deny the request instead.", code="requester_inactive")
     _decide(locked, actor, AccessRequestStatus.APPROVED, comment.strip())
     grant = TicketViewPermission.objects.filter(ticket=ticket, user_id=locked.requester_id).first()
     if grant is None:

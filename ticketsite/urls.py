@@ -26,7 +26,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="swagger-ui"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(
+            # OPTIONS would render the browsable page without its template (a 500): the docs page is GET only.
+            url_name="schema",
+            permission_classes=[],
+            http_method_names=["get", "head"],
+        ),
+        name="swagger-ui",
+    ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
