@@ -6,11 +6,13 @@ The stored file is never linked by its media URL (media is not served); download
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from permissions.selectors import can_view_ticket
+from tickets.admin.visibility import on_visible_tickets
 from tickets.api.attachments import attachment_file_response
 from tickets.models import Attachment
 from tickets.services import attachments as services
@@ -26,6 +28,10 @@ class AttachmentAdmin(AuditedAdmin):
     # `file` stays out of the form: Django's widget would link the (unserved) media URL.
     fields = ("ticket", "note", "template", "file_name", "size", "content_type", "sha256", "download_link")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Attachments of tickets the admin user may not see are not listed; templates' are readable by everyone.
+        return on_visible_tickets(request, super().get_queryset(request), templates_too=True)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Uploads go through the API, where the file is inspected; the admin deletes and restores.

@@ -18,6 +18,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from tickets import statemachine
+from tickets.admin.visibility import on_visible_tickets, visible_admin_tickets
 from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.services.templates import validate_custom_fields_schema
@@ -205,6 +206,10 @@ class TicketAdmin(AuditedAdmin):
         ("Dates and audit", {"classes": ["collapse"], "fields": ["resolved_at", "closed_at", *AUDIT_FIELDS]}),
     ]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Restricted tickets the admin user may not see do not exist here either (SPEC §7).
+        return visible_admin_tickets(request, super().get_queryset(request))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ["key", "status", "resolved_at", "closed_at"]
         if obj is not None:
@@ -296,6 +301,9 @@ class TicketNoteAdmin(AuditedAdmin):
     search_fields = ["note", "ticket__key", "ticket__title"]
     raw_id_fields = ["ticket"]
     actions: list[Any] = []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return on_visible_tickets(request, super().get_queryset(request))
 
     @admin.display(description="note")
     def short_note(self, note: TicketNote) -> str:
