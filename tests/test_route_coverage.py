@@ -14,8 +14,8 @@ from permissions.tests.test_matrix import ENDPOINTS
 from tests.test_leak_hunt import ROUTES, url_conf_routes
 
 # Routes that hold no ticket data, each with the reason. The admin namespace is left out of the walk altogether: it is
-# the back office, where staff with model permissions see everything by design (docs/security.md), tested by the
-# admin tests.
+# the back office, where staff see restricted tickets only as the API would show them (unless they hold
+# view_all_tickets), proven by tickets/tests/test_admin_visibility.py and the apps' admin tests.
 EXEMPT: dict[str, str] = {
     "token-obtain": "takes a username and password, answers tokens; reads no ticket",
     "token-refresh": "takes a refresh token, answers tokens; reads no ticket",
