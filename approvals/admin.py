@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from approvals import services
 from approvals.models import (
     ApprovalProcess,
     ApprovalProcessStep,
@@ -17,6 +18,7 @@ from approvals.models import (
     ApprovalTemplateStepApprover,
     Delegation,
 )
+from tickets.models import Ticket
 from ticketsite.admin import AuditedAdmin
 
 
@@ -40,6 +42,20 @@ class ApprovalTemplateAdmin(AuditedAdmin):
     list_display = ["name", "description", "updated_at", "is_deleted"]
     search_fields = ["name", "description"]
     inlines = [TemplateStepInline]
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        # The admin's own "protected objects" page lists what still uses a template, and deletes nothing.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for template in objs:
+            # Tickets by key only: not every staff user may see every ticket's title.
+            protected.extend(
+                f"ticket {use.key}" if isinstance(use, Ticket) else f"ticket template {use}"
+                for use in services.approval_template_uses(template)
+            )
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.approval_template_delete(template=obj, actor=request.user)
 
 
 @admin.register(ApprovalTemplateStep)

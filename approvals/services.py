@@ -30,7 +30,7 @@ from approvals.models import (
     StepStatus,
 )
 from approvals.selectors import acting_route
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Ticket, TicketStatus, TicketTemplate
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
 
 type Actor = User | AnonymousUser | None
@@ -370,8 +370,26 @@ def approval_template_update(*, template: ApprovalTemplate, actor: Actor, data: 
 
 
 @transaction.atomic
+def approval_template_uses(template: ApprovalTemplate) -> list[Ticket | TicketTemplate]:
+    """What stops `template` from being deleted: ticket templates naming it, and tickets still to be submitted (draft,
+    rejected) that name it. Such a ticket could never start its approval, and its creator cannot change the approval
+    template (an admin field). Running processes do not count: they keep their snapshot."""
+    tickets = Ticket.objects.filter(approval_template=template, status__in=[TicketStatus.DRAFT, TicketStatus.REJECTED])
+    return [*TicketTemplate.objects.filter(approval_template=template).order_by("name"), *tickets.order_by("id")]
+
+
+@transaction.atomic
 def approval_template_delete(*, template: ApprovalTemplate, actor: Actor) -> None:
-    """Soft delete; processes already started keep their snapshot, new submissions naming it are refused."""
+    """Soft delete, refused (409) while approval_template_uses() names anything."""
+    uses = approval_template_uses(template)
+    if uses:
+        # Counts only: the caller may not be allowed to see the tickets themselves.
+        tickets = sum(isinstance(use, Ticket) for use in uses)
+        raise DomainConflict(
+            f"This approval template is still used by {len(uses) - tickets} ticket template(s) and {tickets} "
+            "unsubmitted ticket(s); point them at another approval template first.",
+            code="in_use",
+        )
     template.soft_delete(actor=actor)
 
 
