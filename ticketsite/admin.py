@@ -82,6 +82,12 @@ class AuditedAdmin(admin.ModelAdmin):
             self._soft_delete(request, instance)
         formset.save_m2m()
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        # Deletion is soft: only the selected rows are marked, nothing cascades, and no related row can "protect" them
+        # (Django's collector would list a ticket's approval processes and refuse).
+        rows = [str(obj) for obj in objs]
+        return rows, {self.model._meta.verbose_name_plural: len(rows)}, set(), []
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self._soft_delete(request, obj)
 

@@ -268,6 +268,9 @@ class TicketAdmin(AuditedAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         ticket_services.ticket_delete(ticket=obj, actor=request.user)  # type: ignore[arg-type]
 
+    def restore_object(self, request: HttpRequest, obj: Any) -> None:
+        ticket_services.ticket_restore(ticket=obj, actor=request.user)
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for ticket in queryset:
             try:

@@ -357,6 +357,19 @@ def ticket_delete(*, ticket: Ticket, actor: User) -> None:
     signals.ticket_deleted.send(sender=Ticket, ticket=ticket, actor=actor)
 
 
+@transaction.atomic
+def ticket_restore(*, ticket: Ticket, actor: Actor) -> Ticket:
+    """Undo a soft delete (admins, from the back office). A ticket deleted while waiting for approval lost its process
+    then (cancelled), so it comes back as a draft, on the timeline, for its creator to submit again."""
+    ticket.refresh_from_db(from_queryset=Ticket.all_objects.select_for_update())
+    if not ticket.is_deleted:
+        return ticket
+    ticket.restore(actor=actor)
+    if ticket.status == TicketStatus.WAITING_APPROVAL:
+        _apply_status(ticket, TicketStatus.DRAFT, actor, "Restored after deletion; its approval was cancelled then.")
+    return ticket
+
+
 # --- comments ------------------------------------------------------------------------------------------------------
 
 

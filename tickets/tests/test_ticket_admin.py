@@ -301,3 +301,46 @@ def test_service_refusal_in_the_change_form_is_a_message_and_changes_nothing(adm
     ticket.refresh_from_db()
     assert (ticket.title, ticket.assignee) == ("Before", None)
     assert events(ticket) == []
+
+
+def test_restoring_a_ticket_deleted_while_waiting_for_approval_brings_it_back_as_a_draft(client_for, admin_user):
+    creator = UserFactory()
+    ticket = TicketFactory(created_by=creator, approval_template=template_with(("all", [UserFactory()])))
+    assert (
+        client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "waiting_approval"}).status_code == 200
+    )
+    client = Client()
+    client.force_login(admin_user)
+    client.post(f"{TICKETS}{ticket.pk}/delete/", {"post": "yes"})
+    deleted = Ticket.all_objects.get(pk=ticket.pk)
+    assert (deleted.is_deleted, deleted.status) == (True, TicketStatus.WAITING_APPROVAL)
+    assert deleted.approval_processes.get().status == "cancelled"
+
+    response = client.post(f"{TICKETS}?deleted=yes", {"action": "restore_selected", "_selected_action": [ticket.pk]})
+
+    assert response.status_code == 302, response.content[:3000]
+    row = Ticket.all_objects.get(pk=ticket.pk)
+    assert not row.is_deleted
+    assert row.status == TicketStatus.DRAFT
+    change = events(row)[-1]
+    assert change.event_type == EventType.STATUS_CHANGE
+    assert (change.event_details["from"], change.event_details["to"]) == ("waiting_approval", "draft")
+    assert change.created_by == admin_user
+    # The creator can submit again: a new process starts.
+    assert (
+        client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "waiting_approval"}).status_code == 200
+    )
+    assert row.approval_processes.count() == 2
+
+
+def test_restoring_an_open_ticket_keeps_its_status(admin_client):
+    ticket = TicketFactory(status=TicketStatus.OPEN)
+    admin_client.post(f"{TICKETS}{ticket.pk}/delete/", {"post": "yes"})
+    notes_before = len(events(ticket))
+
+    admin_client.post(f"{TICKETS}?deleted=yes", {"action": "restore_selected", "_selected_action": [ticket.pk]})
+
+    row = Ticket.all_objects.get(pk=ticket.pk)
+    assert not row.is_deleted
+    assert row.status == TicketStatus.OPEN
+    assert len(events(row)) == notes_before
