@@ -185,7 +185,7 @@ def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) ->
         ticket, lap = in_progress[index % len(in_progress)], index // len(in_progress)
         target = "resolved" if lap % 2 == 0 else "in_progress"
         transitions.append(["POST", f"/api/v1/tickets/{ticket}/transition/", {"status": target, "comment": "bench"}])
-    endpoints = [
+    endpoints: list[dict[str, Any]] = [
         {"name": LIST, "user": "requester", "warmup": 10, "requests": get("/api/v1/tickets/?page_size=50")},
         {
             "name": "ticket detail",
@@ -215,6 +215,8 @@ def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) ->
         },
         {"name": FLOOR_HTTP, "user": None, "warmup": 10, "requests": get(f"{FLOOR_PATH}?user={requester}&page_size=50")},
     ]
+    if args.only:
+        endpoints = [endpoint for endpoint in endpoints if endpoint["name"] in args.only]
     users = {name: {"username": f"bench-{name}", "password": PASSWORD} for name in ("requester", "agent", "approver")}
     plan = {
         "base": f"http://127.0.0.1:{args.port}",
@@ -283,12 +285,16 @@ def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, s
     try:
         server.wait_ready()
         log(f"{label(size)}: gunicorn up ({args.workers} workers); driving load ({args.concurrency} client threads)")
+        # The machine's 1-minute load average before and after, so a run on a busy machine reads as one.
+        load_before = os.getloadavg()[0]
         subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), str(plan_path), str(result_path)], check=True)
+        outcome["loadavg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     finally:
         server.stop()
     endpoints = json.loads(result_path.read_text())
-    with pg.connect(database) as conn:
-        endpoints.append(time_floor_sql(conn, requester, args.requests))
+    if not args.only or FLOOR_SQL in args.only:
+        with pg.connect(database) as conn:
+            endpoints.append(time_floor_sql(conn, requester, args.requests))
     outcome["endpoints"] = endpoints
     plan_path.unlink()
     result_path.unlink()
@@ -389,6 +395,10 @@ def markdown(run: dict[str, Any]) -> str:
         )
         + ".",
         "",
+        "Machine load (1-minute load average before → after the load phase, 2 CPUs): "
+        + "; ".join(f"{label(o['size'])}: {o['loadavg'][0]} → {o['loadavg'][1]}" for o in outcomes if "loadavg" in o)
+        + ".",
+        "",
         "| target | measured | met |",
         "|---|---|---|",
     ]
@@ -407,6 +417,8 @@ def update_doc(table: str) -> None:
 
 
 def git_commit() -> str:
+    if os.environ.get("BENCH_COMMIT"):  # e.g. when running from an exported copy of the tree
+        return os.environ["BENCH_COMMIT"]
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -429,6 +441,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="Requests per read endpoint (default 300).")
     parser.add_argument("--write-requests", type=int, default=150, help="Requests per write endpoint (default 150).")
     parser.add_argument("--max-seconds", type=float, default=60, help="Time cap per endpoint (default 60 s).")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help='Measure only this endpoint (by its name in the report, e.g. "ticket list"); repeatable. No docs update.',
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards (default: drop them).")
     parser.add_argument("--reuse", action="store_true", help="Reuse existing databases of the same names (no reload).")
     parser.add_argument("--update-docs", action="store_true", help="Refresh docs/benchmark.md even without the 100k size.")
@@ -472,7 +490,7 @@ def main() -> None:
     (RESULTS / "latest.md").write_text(table)
     print()
     print(table)
-    if not args.no_docs and (TARGET_SIZE in sizes or args.update_docs):
+    if not args.no_docs and not args.only and (TARGET_SIZE in sizes or args.update_docs):
         update_doc(table)
         log(f"updated {DOC.relative_to(ROOT)}")
     log(f"results: {(RESULTS / f'{stamp}.json').relative_to(ROOT)}")

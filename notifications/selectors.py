@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Permission, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from approvals.models import ApprovalProcessStep, ApprovalProcessStepApprover, Delegation, ProcessStatus, SlotStatus, StepStatus
 from notifications.models import Notification, NotificationRule
-from permissions.models import TicketViewPermission
+from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from permissions.selectors import VIEW_ALL_PERMISSION, visible_tickets
 from tickets.models import Ticket, TicketVisibility
 
 UserGroup = User.groups.through
+RuleUser = NotificationRule.users.through
+RuleRole = NotificationRule.roles.through
 
 
 def rule_list() -> QuerySet[NotificationRule]:
@@ -22,30 +24,31 @@ def rule_list() -> QuerySet[NotificationRule]:
 
 
 def active_rules_for(event_type: str) -> list[NotificationRule]:
-    """Active rules of one event type, with their listed users and roles (three queries)."""
+    """Active rules of one event type, in one query; each says whether it lists users or roles (`lists_users`,
+    `lists_roles`), so the fan-out asks for recipients only when some rule names them (rule_member_ids)."""
     return list(
-        NotificationRule.objects.filter(event_type=event_type, is_active=True).prefetch_related("users", "roles").order_by("id")
+        NotificationRule.objects.filter(event_type=event_type, is_active=True)
+        .annotate(
+            lists_users=Exists(RuleUser.objects.filter(notificationrule_id=OuterRef("pk"))),
+            lists_roles=Exists(RuleRole.objects.filter(notificationrule_id=OuterRef("pk"))),
+        )
+        .order_by("id")
     )
 
 
-def role_member_ids(role_ids: Iterable[int]) -> dict[int, set[int]]:
-    """role id -> ids of its members, in one query."""
-    members: dict[int, set[int]] = {}
-    ids = set(role_ids)
+def rule_member_ids(rule_ids: Iterable[int]) -> dict[int, set[int]]:
+    """rule id -> the users it lists plus the current members of the roles it lists, in one query."""
+    ids = set(rule_ids)
     if not ids:
-        return members
-    for user_id, group_id in UserGroup.objects.filter(group_id__in=ids).values_list("user_id", "group_id"):
-        members.setdefault(group_id, set()).add(user_id)
-    return members
-
-
-def _active_delegate_ids(delegator_ids: Iterable[int]) -> set[int]:
-    now = timezone.now()
-    return set(
-        Delegation.objects.filter(
-            delegator_id__in=set(delegator_ids), starts_at__lte=now, ends_at__gt=now, delegator__is_active=True
-        ).values_list("delegate_id", flat=True)
+        return {}
+    listed = RuleUser.objects.filter(notificationrule_id__in=ids).values_list("notificationrule_id", "user_id")
+    via_roles = RuleRole.objects.filter(notificationrule_id__in=ids, group__user__isnull=False).values_list(
+        "notificationrule_id", "group__user"
     )
+    members: dict[int, set[int]] = {}
+    for rule_id, user_id in listed.union(via_roles, all=True).order_by():
+        members.setdefault(rule_id, set()).add(user_id)
+    return members
 
 
 def active_step_of(ticket: Ticket) -> ApprovalProcessStep | None:
@@ -59,18 +62,24 @@ def active_step_of(ticket: Ticket) -> ApprovalProcessStep | None:
 
 
 def step_approver_ids(step: ApprovalProcessStep, *, exclude_user_id: int | None) -> set[int]:
-    """Who may act on the step's pending slots: slot users, current members of slot roles, and their active delegates.
+    """Who may act on the step's pending slots, in one query: slot users, current members of slot roles, and the
+    active delegates of either (one level; the delegator active).
 
     The ticket's creator (`exclude_user_id`) never approves their own ticket, so is never asked to.
     """
-    slots = list(
-        ApprovalProcessStepApprover.objects.filter(step=step, status=SlotStatus.PENDING).values_list("user_id", "role_id")
+    pending = ApprovalProcessStepApprover.objects.filter(step=step, status=SlotStatus.PENDING).order_by()
+    slot_users = pending.filter(user__isnull=False).values_list("user_id", flat=True)
+    role_members = UserGroup.objects.filter(group_id__in=pending.filter(role__isnull=False).values("role_id")).values_list(
+        "user_id", flat=True
     )
-    user_ids = {user_id for user_id, _ in slots if user_id is not None}
-    role_ids = {role_id for _, role_id in slots if role_id is not None}
-    for members in role_member_ids(role_ids).values():
-        user_ids |= members
-    user_ids |= _active_delegate_ids(user_ids)
+    now = timezone.now()
+    delegates = (
+        Delegation.objects.filter(starts_at__lte=now, ends_at__gt=now, delegator__is_active=True)
+        .filter(Q(delegator_id__in=slot_users) | Q(delegator_id__in=role_members))
+        .order_by()
+        .values_list("delegate_id", flat=True)
+    )
+    user_ids = set(slot_users.union(role_members, delegates).order_by())  # a union keeps the model's default ordering
     if exclude_user_id is not None:
         user_ids.discard(exclude_user_id)
     return user_ids
@@ -137,3 +146,13 @@ def notifications_for_email(notification_ids: Iterable[int]) -> list[Notificatio
     return list(
         Notification.objects.filter(id__in=set(notification_ids)).select_related("recipient", "ticket", "actor").order_by("id")
     )
+
+
+def decided_access_requesters(*, ticket_ids: set[int | None], user_ids: set[int]) -> set[tuple[int, int]]:
+    """(ticket id, user id) pairs, among these, where the user asked for access to the ticket and was answered."""
+    if not ticket_ids or not user_ids:
+        return set()
+    decided = AccessRequest.objects.filter(ticket_id__in=ticket_ids, requester_id__in=user_ids).exclude(
+        status=AccessRequestStatus.PENDING
+    )
+    return set(decided.values_list("ticket_id", "requester_id"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -74,13 +74,13 @@ def _recipients_by_rule(event: Event, rules: list[NotificationRule]) -> dict[int
         category_ids = set(ticket.categories.values_list("id", flat=True))
     matching = [rule for rule in rules if _matches(rule, ticket, category_ids)]
 
-    members = selectors.role_member_ids(role.pk for rule in matching for role in rule.roles.all())
+    # Rules that list nobody by name (the default set) need no query here.
+    named = [rule.pk for rule in matching if getattr(rule, "lists_users", True) or getattr(rule, "lists_roles", True)]
+    members = selectors.rule_member_ids(named)
     approver_ids: set[int] | None = None
     channels: dict[int, set[str]] = {}
     for rule in matching:
-        user_ids = {user.pk for user in rule.users.all()}
-        for role in rule.roles.all():
-            user_ids |= members.get(role.pk, set())
+        user_ids = set(members.get(rule.pk, ()))
         if rule.notify_creator and ticket.created_by_id:
             user_ids.add(ticket.created_by_id)
         if rule.notify_assignee and ticket.assignee_id:
@@ -137,8 +137,50 @@ def notify(event: Event) -> list[Notification]:
 
     email_ids = [row.pk for row in created if row.email_status == EmailStatus.PENDING]
     if email_ids:
-        transaction.on_commit(partial(enqueue_notification_emails, notification_ids=email_ids, attempt=1))
+        _queue_emails_on_commit(email_ids)
     return created
+
+
+class _EmailBatch:
+    """The e-mails of the events of one transaction, enqueued as one task when it commits (one on_commit callback).
+
+    A later event of the same transaction joins the batch only while the batch is sure to run at that commit: still
+    registered (a rolled-back savepoint drops the callbacks registered inside it), not run yet, and registered in
+    this atomic block or an enclosing one. Otherwise it starts a new batch. An id whose row was rolled back with an
+    inner savepoint is harmless: the task sends only the pending notifications it finds.
+    """
+
+    def __init__(self, savepoint_ids: Iterable[str | None]) -> None:
+        self.savepoint_ids = frozenset(savepoint_ids)
+        self.notification_ids: list[int] = []
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        enqueue_notification_emails(notification_ids=self.notification_ids, attempt=1)
+
+    def accepts_more(self, connection: Any) -> bool:
+        return (
+            not self.done
+            and connection.in_atomic_block
+            and self.savepoint_ids <= set(connection.savepoint_ids)
+            and any(func is self for _, func, _ in connection.run_on_commit)
+        )
+
+
+_EMAIL_BATCH = "_notifications_email_batch"
+
+
+def _queue_emails_on_commit(notification_ids: list[int]) -> None:
+    connection = transaction.get_connection()
+    batch = getattr(connection, _EMAIL_BATCH, None)
+    if isinstance(batch, _EmailBatch) and batch.accepts_more(connection):
+        batch.notification_ids.extend(notification_ids)
+        return
+    batch = _EmailBatch(connection.savepoint_ids)
+    batch.notification_ids.extend(notification_ids)  # before on_commit, which runs it at once outside a transaction
+    setattr(connection, _EMAIL_BATCH, batch)
+    transaction.on_commit(batch)
 
 
 def enqueue_notification_emails(*, notification_ids: list[int], attempt: int, delay: timedelta | None = None) -> None:
@@ -188,13 +230,23 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
         ticket = group[0].ticket
         visible[ticket_id] = selectors.users_who_can_view_ticket(ticket, {n.recipient_id for n in group}) if ticket else set()
 
+    # The one exception to "never about a ticket the recipient cannot see": the requester hears the decision on their
+    # own access request. Every other recipient of that event needs access like any other.
+    decisions = [n for n in pending if n.event_type == NotificationEvent.ACCESS_DECIDED]
+    requesters = selectors.decided_access_requesters(
+        ticket_ids={n.ticket_id for n in decisions}, user_ids={n.recipient_id for n in decisions}
+    )
+
     sent: list[Notification] = []
     skipped: list[Notification] = []
     failed: list[Notification] = []
     connection = mail.mailers.default
     for notification in pending:
         can_see = notification.recipient_id in visible[notification.ticket_id]
-        is_requester_decision = notification.event_type == NotificationEvent.ACCESS_DECIDED
+        is_requester_decision = (
+            notification.event_type == NotificationEvent.ACCESS_DECIDED
+            and (notification.ticket_id, notification.recipient_id) in requesters
+        )
         if not notification.recipient.is_active or not notification.recipient.email or not (can_see or is_requester_decision):
             skipped.append(notification)
             continue

@@ -6,7 +6,7 @@ authorises, answering the same 404 for "missing" and "forbidden".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db.models import Q, QuerySet
@@ -16,6 +16,7 @@ from approvals.models import ApprovalProcessStepApprover, Delegation
 from permissions.models import AccessRequest, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from ticketsite.errors import DomainNotFound
+from ticketsite.models import SoftDeleteQuerySet
 
 VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
 MANAGE_GRANTS_PERMISSION = "permissions.manage_ticket_permissions"
@@ -87,6 +88,57 @@ def can_view_all(user: User) -> bool:
     return user.has_perm(VIEW_ALL_PERMISSION)
 
 
+class VisibleTicketQuerySet(SoftDeleteQuerySet):
+    """What visible_tickets returns: the same rows, and a cheaper exact count() while nothing else filters them.
+
+    The rule is an OR with a sub-select, so no index answers COUNT(*) of it: PostgreSQL scans the whole table and
+    evaluates the rule on every row (the ticket list's total, linear in the table). Counted in two disjoint parts,
+    internal and not internal tickets, as one UNION ALL query, each part is an index-only scan of a partial index
+    (permissions/migrations/0002_ticket_visibility_count_indexes): the internal part needs no rule at all, the other
+    evaluates it on the index entries of restricted tickets. A filter added afterwards (status, search, ...) turns the
+    split off, since each part would then scan what the single count scans once. Either way the count is exact (the two
+    parts partition the rows by a NOT NULL column); the flag only chooses the faster plan.
+    """
+
+    _count_in_parts = False
+
+    def _clone(self) -> Self:
+        clone = super()._clone()  # type: ignore[misc]  # private in the stubs
+        clone._count_in_parts = self._count_in_parts
+        return clone
+
+    def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> Self:
+        narrowed = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
+        narrowed._count_in_parts = False
+        return narrowed
+
+    def count(self) -> int:
+        query = self.query
+        exact = not (
+            query.is_sliced
+            or query.combinator
+            or query.distinct
+            or query.group_by is not None
+            or query.is_empty()
+            or any(getattr(annotation, "contains_aggregate", False) for annotation in query.annotations.values())
+        )
+        if not (self._count_in_parts and exact and self._result_cache is None):
+            return super().count()
+        internal = Q(visibility=TicketVisibility.INTERNAL)
+        parts = [part.order_by().values("pk") for part in (self.filter(internal), self.exclude(internal))]
+        return parts[0].union(parts[1], all=True).order_by().count()
+
+
+def _with_split_count(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    if type(tickets) is not SoftDeleteQuerySet:  # a caller's own queryset class: left as it is
+        return tickets
+    visible = tickets.all()
+    visible.__class__ = VisibleTicketQuerySet  # same state, three methods more (Django's clones keep the class)
+    assert isinstance(visible, VisibleTicketQuerySet)
+    visible._count_in_parts = True
+    return visible
+
+
 def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     """Tickets `user` may see, as one query. Inactive and anonymous users see nothing.
 
@@ -97,9 +149,11 @@ def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket
         return tickets.none()
     assert isinstance(user, User)
     if can_view_all(user):
-        return tickets
-    return tickets.filter(
-        Q(visibility=TicketVisibility.INTERNAL) | Q(created_by=user) | Q(assignee=user) | Q(id__in=related_ticket_ids(user))
+        return _with_split_count(tickets)
+    return _with_split_count(
+        tickets.filter(
+            Q(visibility=TicketVisibility.INTERNAL) | Q(created_by=user) | Q(assignee=user) | Q(id__in=related_ticket_ids(user))
+        )
     )
 
 

@@ -102,12 +102,6 @@ def test_the_requesters_decision_email_shows_no_ticket_detail(db: Any, django_ca
     assert Notification.objects.get().email_status == EmailStatus.SENT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product bug in notifications/services.py (send_notification_emails): the access_decided exception is applied "
-    "to every recipient of that event, not only to the requester, so a listed recipient who lost access still gets "
-    "the e-mail. Owned by the performance engineer; remove this marker once fixed.",
-)
 def test_the_access_decided_exception_is_for_the_requester_only(db: Any, django_capture_on_commit_callbacks: Any):
     ticket = TicketFactory(title=TITLE, visibility=TicketVisibility.RESTRICTED)
     watcher = UserFactory()

@@ -1,0 +1,91 @@
+"""visible_tickets(...).count() runs in two parts (internal / not internal, one UNION ALL query) while nothing else filters
+the tickets; whatever the shape of the queryset it must be exactly the number of rows the queryset returns."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from permissions.selectors import visible_tickets
+from permissions.tests.factories import ApprovalSlotFactory, DelegationFactory, GrantFactory, RestrictedTicketFactory
+from tests.factories import AdminFactory, RoleFactory, UserFactory
+from tickets.models import Ticket, TicketStatus
+from tickets.selectors import ticket_list
+from tickets.tests.factories import CategoryFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """A user who sees tickets by every route, and tickets they must not see."""
+    role, boss = RoleFactory(), UserFactory()
+    user = UserFactory(roles=[role])
+    DelegationFactory(delegator=boss, delegate=user)
+    category = CategoryFactory()
+    TicketFactory.create_batch(3, categories=[category])
+    TicketFactory(status=TicketStatus.OPEN)
+    RestrictedTicketFactory(created_by=user)
+    RestrictedTicketFactory(assignee=user, status=TicketStatus.OPEN)
+    GrantFactory(ticket=RestrictedTicketFactory(), user=user)
+    GrantFactory(ticket=RestrictedTicketFactory(), user=None, role=role)
+    ApprovalSlotFactory(step__process__ticket=RestrictedTicketFactory(), user=boss, role=None)
+    RestrictedTicketFactory.create_batch(2)  # hidden
+    deleted = TicketFactory()
+    deleted.soft_delete(actor=None)
+    return user, category
+
+
+def test_the_count_is_the_number_of_rows_whatever_the_queryset(world):
+    user, category = world
+    base = visible_tickets(user)
+    shapes = [
+        base,
+        ticket_list(user=user),
+        ticket_list(user=user).order_by("-created_at", "-id"),
+        base.filter(status=TicketStatus.OPEN),
+        base.exclude(status=TicketStatus.OPEN),
+        base.filter(categories=category),
+        base.filter(categories=category).distinct(),
+        base.values("status").order_by().distinct(),
+        base.values("status").annotate(n=Count("id")),
+        base.order_by("id")[1:4],
+        base.select_related("assignee"),
+        base.none(),
+    ]
+    for queryset in shapes:
+        assert queryset.count() == len(list(queryset)), queryset.query
+
+    assert base.count() == 9  # 4 internal + creator, assignee, user grant, role grant, delegated approver
+
+
+def test_users_who_see_everything_and_nobody_count_exactly(world):
+    assert visible_tickets(AdminFactory()).count() == Ticket.objects.count() == 11  # all but the deleted one
+    inactive = UserFactory(is_active=False)
+    assert visible_tickets(inactive).count() == 0
+
+
+def test_the_count_is_one_query(world, django_assert_num_queries):
+    user, _ = world
+    tickets = visible_tickets(user)  # permissions are read here, once
+
+    with django_assert_num_queries(1):
+        assert tickets.count() == 9
+
+
+def test_the_split_applies_to_unfiltered_lists_only(world):
+    user, _ = world
+    with connection.execute_wrapper(lambda execute, sql, *args: (statements.append(sql), execute(sql, *args))[1]):
+        statements: list[str] = []
+        ticket_list(user=user).order_by("-created_at").count()
+        ticket_list(user=user).filter(status=TicketStatus.OPEN).count()
+
+    unfiltered, filtered = [sql for sql in statements if "COUNT(" in sql.upper()]
+    assert "UNION ALL" in unfiltered
+    assert "UNION ALL" not in filtered
+
+
+def test_postgresql_has_the_partial_indexes(postgres_only):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'tickets' AND indexname LIKE 'tickets_alive_%'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"tickets_alive_internal_idx", "tickets_alive_restricted_idx"}
