@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -188,13 +189,7 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        access_request = selectors.get_decidable_access_request(request.user, pk)
-        data = DecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        decided = services.access_request_approve(
-            access_request=access_request, actor=request.user, comment=data.validated_data["comment"]
-        )
-        return Response(AccessRequestSerializer(decided).data)
+        return self._decide(request, pk, services.access_request_approve)
 
     @extend_schema(
         parameters=[REQUEST_ID],
@@ -204,10 +199,11 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     )
     @action(detail=True, methods=["post"])
     def deny(self, request: Request, pk: str) -> Response:
+        return self._decide(request, pk, services.access_request_deny)
+
+    def _decide(self, request: Request, pk: str, decide: Callable[..., AccessRequest]) -> Response:
         access_request = selectors.get_decidable_access_request(request.user, pk)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decided = services.access_request_deny(
-            access_request=access_request, actor=request.user, comment=data.validated_data["comment"]
-        )
+        decided = decide(access_request=access_request, actor=request.user, comment=data.validated_data["comment"])
         return Response(AccessRequestSerializer(decided).data)

@@ -7,7 +7,6 @@ service's `select_for_update` is removed (evidence in the issue's closing note).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from rest_framework.test import APIClient
 
 from permissions.models import AccessRequestStatus, TicketViewPermission
 from permissions.tests.factories import AccessRequestFactory, GrantFactory, RestrictedTicketFactory
+from tests.concurrency import responses_at_once
 from tests.factories import UserFactory
 from tickets.models import EventType, TicketNote, TicketStatus
 from tickets.tests.factories import TicketFactory
@@ -26,26 +26,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in parallel threads, released together by a barrier; return their responses in order."""
-    barrier = threading.Barrier(len(calls))
-    responses: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            responses[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
 
 
 def as_user(user: Any) -> APIClient:
@@ -80,7 +60,7 @@ def test_closing_and_reopening_a_resolved_ticket_at_once_gives_one_outcome():
     closer, reopener = UserFactory(perms=["tickets.work_on_ticket"]), UserFactory(perms=["tickets.work_on_ticket"])
     ticket = TicketFactory(status=TicketStatus.RESOLVED, created_by=creator, assignee=assignee)
 
-    responses = at_once(
+    responses = responses_at_once(
         transition(creator, ticket, TicketStatus.CLOSED),
         transition(assignee, ticket, TicketStatus.IN_PROGRESS),
         transition(closer, ticket, TicketStatus.CLOSED),
@@ -101,7 +81,7 @@ def test_the_same_transition_by_several_people_at_once_happens_once():
     agents = [UserFactory(perms=["tickets.work_on_ticket"]) for _ in range(3)]
     ticket = TicketFactory(status=TicketStatus.IN_PROGRESS, assignee=assignee)
 
-    responses = at_once(*[transition(user, ticket, TicketStatus.RESOLVED) for user in [assignee, *agents]])
+    responses = responses_at_once(*[transition(user, ticket, TicketStatus.RESOLVED) for user in [assignee, *agents]])
 
     assert codes(responses) == [200, 409, 409, 409]
     assert error_codes(responses) == {"invalid_transition"}
@@ -132,7 +112,7 @@ def test_several_managers_approving_one_request_at_once_give_one_grant():
     ticket = RestrictedTicketFactory(assignee=UserFactory())
     access_request = AccessRequestFactory(ticket=ticket)
 
-    responses = at_once(*[decide(manager, access_request, "approve") for manager in managers_of(ticket)])
+    responses = responses_at_once(*[decide(manager, access_request, "approve") for manager in managers_of(ticket)])
 
     assert codes(responses) == [200, 409, 409, 409]
     assert error_codes(responses) == {"already_decided"}
@@ -149,7 +129,7 @@ def test_several_managers_denying_one_request_at_once_give_one_decision():
     ticket = RestrictedTicketFactory(assignee=UserFactory())
     access_request = AccessRequestFactory(ticket=ticket)
 
-    responses = at_once(*[decide(manager, access_request, "deny") for manager in managers_of(ticket)])
+    responses = responses_at_once(*[decide(manager, access_request, "deny") for manager in managers_of(ticket)])
 
     assert codes(responses) == [200, 409, 409, 409]
     assert error_codes(responses) == {"already_decided"}

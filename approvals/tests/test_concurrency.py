@@ -3,40 +3,14 @@
 The decision locks the ticket row, then the process row, and re-reads the slot: exactly one outcome, the losers 409.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from approvals.models import ApprovalProcess
 from approvals.tests.factories import template_with
+from tests.concurrency import approval_events, at_once
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
-
-
-def at_once(*calls):
-    """Run the calls in parallel threads, released together; return their HTTP status codes in order."""
-    barrier = threading.Barrier(len(calls))
-    codes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            codes[index] = call().status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return codes
-
-
-def approval_events(ticket):
-    return list(ticket.notes.filter(event_type__startswith="approval").order_by("id").values_list("event_type", flat=True))
 
 
 def test_many_approvers_of_an_any_step_at_once_give_one_completion(flow):

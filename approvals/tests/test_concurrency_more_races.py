@@ -5,44 +5,16 @@ the `all` step (everybody's approval counts, exactly one of them completes it), 
 both fill it, and a rejection racing approvals: every outcome is consistent and written once.
 """
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from approvals.models import ApprovalProcess
 from approvals.tests.factories import template_with
 from notifications.models import Notification, NotificationEvent
 from notifications.tests.factories import NotificationRuleFactory
+from tests.concurrency import approval_events, at_once
 from tests.factories import RoleFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
-
-
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in parallel threads, released together; return their HTTP status codes in order."""
-    barrier = threading.Barrier(len(calls))
-    codes: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            codes[index] = call().status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return codes
-
-
-def approval_events(ticket: Any) -> list[str]:
-    return list(ticket.notes.filter(event_type__startswith="approval").order_by("id").values_list("event_type", flat=True))
 
 
 def test_every_approver_of_an_all_step_at_once_completes_it_exactly_once(flow):

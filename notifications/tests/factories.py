@@ -1,19 +1,16 @@
 """Factories for the notification tests, plus minimal rows of other apps' models (approvals, access requests) so these
 tests do not depend on other apps' services: they send the domain signals directly."""
 
-from datetime import timedelta
-
 import factory
-from django.utils import timezone
 
 from approvals.models import (
     ApprovalProcess,
     ApprovalProcessStep,
     ApprovalProcessStepApprover,
     ApprovalType,
-    Delegation,
     StepStatus,
 )
+from approvals.tests.factories import DelegationFactory as DelegationFactory  # shared; re-exported here
 from notifications.models import Channel, Notification, NotificationEvent, NotificationRule
 from permissions.models import AccessRequest, TicketViewPermission
 from tests.factories import UserFactory
@@ -77,16 +74,6 @@ class ApprovalSlotFactory(factory.django.DjangoModelFactory):
     step = factory.SubFactory(ApprovalStepFactory)
     process = factory.SelfAttribute("step.process")
     ticket = factory.SelfAttribute("step.process.ticket")
-
-
-class DelegationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Delegation
-
-    delegator = factory.SubFactory(UserFactory)
-    delegate = factory.SubFactory(UserFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
-    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
 
 
 class GrantFactory(factory.django.DjangoModelFactory):

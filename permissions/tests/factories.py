@@ -5,19 +5,17 @@ permission tests do not depend on that engine's services.
 """
 
 import hashlib
-from datetime import timedelta
 
 import factory
-from django.utils import timezone
 
 from approvals.models import (
     ApprovalProcess,
     ApprovalProcessStep,
     ApprovalProcessStepApprover,
     ApprovalType,
-    Delegation,
     StepStatus,
 )
+from approvals.tests.factories import DelegationFactory as DelegationFactory  # shared; re-exported here
 from permissions.models import AccessRequest, TicketViewPermission
 from tests.factories import UserFactory
 from tickets.models import Attachment, TicketNote, TicketVisibility
@@ -80,19 +78,6 @@ class ApprovalSlotFactory(factory.django.DjangoModelFactory):
     ticket = factory.SelfAttribute("step.process.ticket")
     user = factory.SubFactory(UserFactory)
     role = None
-
-
-class DelegationFactory(factory.django.DjangoModelFactory):
-    """Active now by default."""
-
-    class Meta:
-        model = Delegation
-
-    delegator = factory.SubFactory(UserFactory)
-    delegate = factory.SubFactory(UserFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
-    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
-    reason = "Holiday"
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

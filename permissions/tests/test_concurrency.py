@@ -1,37 +1,15 @@
 """Races on PostgreSQL, with real threads (each its own connection) released by one barrier: exactly one outcome."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from permissions.tests.factories import AccessRequestFactory, RestrictedTicketFactory
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tickets.models import EventType, TicketNote
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
-
-
-def at_once(*calls) -> list:
-    """Run the calls in parallel threads, released together; return their HTTP status codes in order."""
-    barrier = threading.Barrier(len(calls))
-    codes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            codes[index] = call().status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return codes
 
 
 def as_user(user) -> APIClient:
