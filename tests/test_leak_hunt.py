@@ -200,6 +200,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "ticket-detail": {"pk": "ticket"},
     "ticket-comments": {"pk": "ticket"},
     "ticket-comment": {"pk": "ticket", "note_id": "comment"},
+    "ticket-comment-redact": {"pk": "ticket", "note_id": "comment"},
     "ticket-timeline": {"pk": "ticket"},
     "ticket-transition": {"pk": "ticket"},
     "ticket-template-list": {},
@@ -243,6 +244,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("ticket-detail", "patch"): {"title": "Renamed", "priority": "low"},
     ("ticket-comments", "post"): {"note": "Anything new?"},
     ("ticket-comment", "patch"): {"note": "Edited"},
+    ("ticket-comment-redact", "post"): {"reason": "Pasted a password"},
     ("ticket-transition", "post"): {"status": "draft", "comment": "withdrawn"},
     ("approval-approve", "post"): {"comment": "ok"},
     ("approval-reject", "post"): {"comment": "no"},
@@ -574,6 +576,7 @@ def test_ids_of_hidden_objects_in_paths_of_visible_tickets_are_not_found(column,
     calls = [
         ("patch", f"/api/v1/tickets/{public}/comments/{{}}/", {"note": "mine now"}),
         ("delete", f"/api/v1/tickets/{public}/comments/{{}}/", None),
+        ("post", f"/api/v1/tickets/{public}/comments/{{}}/redact/", {"reason": "mine now"}),
         ("get", f"/api/v1/tickets/{public}/permissions/{{}}/", None),
         ("delete", f"/api/v1/tickets/{public}/permissions/{{}}/", None),
     ]

@@ -63,6 +63,7 @@ class EventType(models.TextChoices):
     ACCESS_DENIED = "access_denied"
     COMMENT_EDITED = "comment_edited"
     COMMENT_DELETED = "comment_deleted"
+    COMMENT_REDACTED = "comment_redacted"
 
 
 class Category(AuditedModel):
@@ -175,6 +176,11 @@ class TicketNote(AuditedModel):
     event_type = models.CharField(max_length=32, choices=EventType.choices, null=True, blank=True)
     event_details = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True, default="")
+    # A redacted comment keeps its place on the timeline; its text and edit history were replaced by a marker.
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "ticket_notes"
@@ -184,6 +190,9 @@ class TicketNote(AuditedModel):
             models.CheckConstraint(
                 condition=Q(system=False, event_type__isnull=True) | Q(system=True, event_type__isnull=False),
                 name="ticket_notes_event_type_iff_system",
+            ),
+            models.CheckConstraint(
+                condition=Q(redacted_at__isnull=True) | Q(system=False), name="ticket_notes_only_comments_redacted"
             ),
         ]
 

@@ -90,6 +90,13 @@ def on_comment_deleted(sender: Any, *, ticket: Ticket, note: TicketNote, actor: 
     record_event(ticket=ticket, actor=actor, event_type=EventType.COMMENT_DELETED, details={"comment": note.pk})
 
 
+@receiver(signals.comment_redacted, dispatch_uid="tickets.timeline.comment_redacted")
+def on_comment_redacted(sender: Any, *, ticket: Ticket, note: TicketNote, actor: Any, reason: str, **kwargs: Any) -> None:
+    # Names the comment and the reason only: the removed text is copied nowhere.
+    details = {"comment": note.pk, "reason": reason}
+    record_event(ticket=ticket, actor=actor, event_type=EventType.COMMENT_REDACTED, details=details)
+
+
 @receiver(signals.attachment_added, dispatch_uid="tickets.timeline.attachment_added")
 def on_attachment_added(sender: Any, *, ticket: Ticket | None, attachment: Any, actor: Any, **kwargs: Any) -> None:
     if ticket is None:  # a template's attachment has no timeline

@@ -50,12 +50,14 @@ def comment_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
     return timeline_list(ticket=ticket).filter(system=False)
 
 
-def comment_get(*, ticket: Ticket, note_id: Any) -> TicketNote:
+def comment_get(*, ticket: Ticket, note_id: Any, deleted_too: bool = False) -> TicketNote:
+    """One comment of a visible ticket; `deleted_too` reaches softly deleted ones (they can still be redacted)."""
     try:
         pk = int(note_id)
     except (TypeError, ValueError):
         raise DomainNotFound() from None
-    comment = comment_list(ticket=ticket).filter(pk=pk).first()
+    comments = TicketNote.all_objects if deleted_too else TicketNote.objects
+    comment = comments.filter(ticket=ticket, system=False, pk=pk).first()
     if comment is None:
         raise DomainNotFound()
     comment.ticket = ticket  # already fetched and authorised

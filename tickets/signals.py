@@ -19,6 +19,8 @@ comment_added = Signal()
 comment_edited = Signal()
 # ticket, note, actor
 comment_deleted = Signal()
+# ticket, note (already redacted), actor, reason
+comment_redacted = Signal()
 # ticket (or None for a template attachment), attachment, actor
 attachment_added = Signal()
 attachment_removed = Signal()

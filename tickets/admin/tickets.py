@@ -294,19 +294,43 @@ class TicketAdmin(AuditedAdmin):
             self.message_user(request, f"Moved {len(done)} ticket(s): {', '.join(done)}.", messages.SUCCESS)
 
 
+@admin.action(description="Redact selected comments (their text and edit history are removed for good)", permissions=["redact"])
+def redact_comments(modeladmin: TicketNoteAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    modeladmin.redact(request, queryset)
+
+
 @admin.register(TicketNote)
 class TicketNoteAdmin(AuditedAdmin):
-    """All timeline entries, read-only: comments are changed by their authors, events by nobody."""
+    """All timeline entries, read-only: comments are changed by their authors, events by nobody. Ticket admins redact
+    comments (a secret pasted by mistake) through comment_redact."""
 
     list_display = ["ticket", "system", "event_type", "short_note", "created_by", "created_at", "is_deleted"]
     list_filter = ["system", "event_type"]
     list_select_related = ["ticket", "created_by"]
     search_fields = ["note", "ticket__key", "ticket__title"]
     raw_id_fields = ["ticket"]
-    actions: list[Any] = []
+    actions: list[Any] = [redact_comments]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return on_visible_tickets(request, super().get_queryset(request))
+
+    def has_redact_permission(self, request: HttpRequest) -> bool:
+        return ticket_services.is_ticket_admin(request.user)  # type: ignore[arg-type]
+
+    def redact(self, request: HttpRequest, queryset: QuerySet) -> None:
+        events = queryset.filter(system=True).count()
+        if events:
+            self.message_user(request, f"Skipped {events} system event(s): only comments are redacted.", messages.WARNING)
+        redacted = 0
+        for comment in queryset.filter(system=False).order_by("pk"):
+            try:
+                ticket_services.comment_redact(comment=comment, actor=request.user)  # type: ignore[arg-type]
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"Comment {comment.pk}: {error_text(exc)}", messages.ERROR)
+            else:
+                redacted += 1
+        if redacted:
+            self.message_user(request, f"Redacted {redacted} comment(s).", messages.SUCCESS)
 
     @admin.display(description="note")
     def short_note(self, note: TicketNote) -> str:

@@ -135,7 +135,18 @@ class TransitionSerializer(StrictInputSerializer):
 class TimelineEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketNote
-        fields = ["id", "system", "event_type", "event_details", "note", "created_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "system",
+            "event_type",
+            "event_details",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "redacted_by",
+            "redacted_at",
+        ]
         read_only_fields = fields
 
 
@@ -145,8 +156,14 @@ class CommentSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=20000)
 
 
+class RedactionSerializer(StrictInputSerializer):
+    """Why the comment is redacted (optional). It is shown on the comment_redacted event: never repeat the secret."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class TicketConflictErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid_transition, ticket_final or invalid_state")
+    code = serializers.CharField(help_text="invalid_transition, ticket_final, invalid_state or comment_redacted")
     detail = serializers.CharField(help_text="Names the current status and the transitions the caller may make.")
     attr = serializers.CharField(allow_null=True)
 
@@ -252,7 +269,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         methods=["PATCH"],
         parameters=[note_id_param],
         request=CommentSerializer,
-        responses={200: TimelineEntrySerializer, 403: ErrorResponse403Serializer},
+        responses={200: TimelineEntrySerializer, **REFUSALS},
     )
     @extend_schema(methods=["DELETE"], parameters=[note_id_param], responses={204: None, 403: ErrorResponse403Serializer})
     @action(detail=True, methods=["patch", "delete"], url_path=r"comments/(?P<note_id>[0-9]+)", filter_backends=[])
@@ -265,6 +282,25 @@ class TicketViewSet(viewsets.GenericViewSet):
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         comment = ticket_services.comment_update(comment=comment, actor=_actor(request), note=body.validated_data["note"])
+        return Response(TimelineEntrySerializer(comment).data)
+
+    @extend_schema(
+        parameters=[note_id_param], request=RedactionSerializer, responses={200: TimelineEntrySerializer, **REFUSALS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"comments/(?P<note_id>[0-9]+)/redact",
+        url_name="comment-redact",
+        filter_backends=[],
+    )
+    def redact_comment(self, request: Request, pk: str, note_id: str) -> Response:
+        """Replace a comment's text and its edit history by "Redacted by X at T", for good (the author or an admin;
+        deleted comments too). Recorded as comment_redacted; a second redaction is 409 comment_redacted."""
+        comment = selectors.comment_get(ticket=self._ticket(), note_id=note_id, deleted_too=True)
+        body = RedactionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = ticket_services.comment_redact(comment=comment, actor=_actor(request), reason=body.validated_data["reason"])
         return Response(TimelineEntrySerializer(comment).data)
 
 

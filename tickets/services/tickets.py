@@ -15,7 +15,17 @@ from django.utils import timezone
 from approvals.models import ApprovalTemplate
 from permissions.selectors import can_view_ticket
 from tickets import signals, statemachine
-from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketTemplate, TicketVisibility
+from tickets.models import (
+    Category,
+    EventType,
+    Label,
+    Ticket,
+    TicketNote,
+    TicketPriority,
+    TicketStatus,
+    TicketTemplate,
+    TicketVisibility,
+)
 from tickets.services.templates import validate_custom_fields
 from ticketsite.errors import DomainConflict, DomainNotFound, DomainPermissionDenied, DomainValidationError
 from ticketsite.models import Actor
@@ -404,9 +414,20 @@ def comment_create(*, ticket: Ticket, actor: User, note: str) -> TicketNote:
     return comment
 
 
+def _refuse_if_redacted(comment: TicketNote) -> None:
+    if comment.redacted_at is not None:
+        raise DomainConflict("This comment was redacted; it cannot be changed or redacted again.", code="comment_redacted")
+
+
+def redaction_marker(actor: User, at: datetime) -> str:
+    """What a redacted comment (and each version of its edit history) reads instead of its text."""
+    return f"Redacted by {actor.get_username()} at {at.isoformat(timespec='seconds')}."
+
+
 @transaction.atomic
 def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote:
     _lock_comment(comment, actor)
+    _refuse_if_redacted(comment)
     new_text = _clean_note(note)
     old_text = comment.note
     if new_text == old_text:
@@ -424,3 +445,32 @@ def comment_delete(*, comment: TicketNote, actor: User) -> None:
     _lock_comment(comment, actor)
     comment.soft_delete(actor=actor)
     signals.comment_deleted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor)
+
+
+@transaction.atomic
+def comment_redact(*, comment: TicketNote, actor: User, reason: str = "") -> TicketNote:
+    """Remove a comment's text for good (a secret pasted by mistake): the text and the old and new texts of its
+    comment_edited events become a marker naming who redacted it and when. The author or a ticket admin may; a
+    deleted comment too (deleting keeps the text). Redacting twice is a 409."""
+    if comment.system:
+        raise DomainNotFound()
+    try:
+        comment.refresh_from_db(from_queryset=TicketNote.all_objects.select_for_update())
+    except TicketNote.DoesNotExist:
+        raise DomainNotFound() from None
+    if not _is_person(actor) or (comment.created_by_id != actor.pk and not is_ticket_admin(actor)):
+        raise DomainPermissionDenied("Only the author of a comment or an admin can redact it.")
+    _refuse_if_redacted(comment)
+    now = timezone.now()
+    marker = redaction_marker(actor, now)
+    comment.note = marker
+    comment.redacted_by = actor
+    comment.redacted_at = now
+    comment.save(update_fields=["note", "redacted_by", "redacted_at", *comment.stamp(actor)])
+    TicketNote.all_objects.filter(
+        ticket_id=comment.ticket_id, system=True, event_type=EventType.COMMENT_EDITED, event_details__comment=comment.pk
+    ).update(
+        event_details={"comment": comment.pk, "old": marker, "new": marker, "redacted": True}, updated_by=actor, updated_at=now
+    )
+    signals.comment_redacted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor, reason=reason.strip())
+    return comment

@@ -19,6 +19,7 @@ ENDPOINTS = {
     "/api/v1/tickets/{id}/timeline/": {"get"},
     "/api/v1/tickets/{id}/comments/": {"get", "post"},
     "/api/v1/tickets/{id}/comments/{note_id}/": {"patch", "delete"},
+    "/api/v1/tickets/{id}/comments/{note_id}/redact/": {"post"},
     "/api/v1/tickets/{ticket_id}/attachments/": {"get", "post"},
     "/api/v1/attachments/{id}/": {"get", "delete"},
     "/api/v1/attachments/{id}/download/": {"get"},
@@ -143,7 +144,18 @@ def test_timeline_entries_and_comments(schema):
     assert EventType.values in [option.get("enum") for option in enums]
     assert set(comment_body["properties"]) == {"note"}
     assert "201" in operation(schema, "/api/v1/tickets/{id}/comments/", "post")["responses"]
-    assert {"403", "404"} <= set(operation(schema, "/api/v1/tickets/{id}/comments/{note_id}/", "patch")["responses"])
+    assert {"403", "404", "409"} <= set(operation(schema, "/api/v1/tickets/{id}/comments/{note_id}/", "patch")["responses"])
+
+
+def test_comment_redaction_documents_its_body_result_and_refusals(schema):
+    route = "/api/v1/tickets/{id}/comments/{note_id}/redact/"
+    body = body_schema(schema, route, "post")
+    entry = response_schema(schema, route, "post", "200")
+
+    assert set(body["properties"]) == {"reason"}
+    assert body.get("required", []) == []
+    assert {"redacted_by", "redacted_at", "note"} <= set(entry["properties"])
+    assert {"200", "400", "403", "404", "409"} <= set(operation(schema, route, "post")["responses"])
 
 
 UPLOADS = ["/api/v1/tickets/{ticket_id}/attachments/", "/api/v1/ticket-templates/{template_id}/attachments/"]

@@ -1,8 +1,9 @@
 """Every kind of ticket change lands on the timeline with its actor and details, through the API and through the admin
 (SPEC §5): one ticket's story told each way, then read back from the timeline.
 
-The admin cannot edit or delete comments (only their authors can, docs/tickets.md) nor upload files (uploads are
-inspected by the API): there, comment events are not possible and attachment_add comes from restoring a deleted file.
+The admin cannot edit or delete comments (only their authors can, docs/tickets.md; admins redact them) nor upload files
+(uploads are inspected by the API): there, edit and delete events are not possible and attachment_add comes from
+restoring a deleted file.
 """
 
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from approvals.tests.factories import template_with
 from permissions.tests.factories import AttachmentFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, EventType, Ticket, TicketNote, TicketStatus
-from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory, TicketTemplateFactory
+from tickets.tests.factories import CategoryFactory, CommentFactory, LabelFactory, TicketFactory, TicketTemplateFactory
 from tickets.tests.test_attachments_api import EXE
 from tickets.tests.test_ticket_admin import change_data
 
@@ -37,6 +38,7 @@ TICKET_EVENTS = {
     EventType.ATTACHMENT_REMOVE,
     EventType.COMMENT_EDITED,
     EventType.COMMENT_DELETED,
+    EventType.COMMENT_REDACTED,
 }
 NOT_IN_THE_ADMIN = {EventType.COMMENT_EDITED, EventType.COMMENT_DELETED}
 SCHEMA = {"type": "object", "properties": {"serial": {"type": "string"}}}
@@ -80,6 +82,8 @@ def test_every_kind_of_change_through_the_api(client_for):
     attachment = ok(me.post(f"{url}attachments/", {"file": upload}, format="multipart"), 201)
     ok(me.delete(f"/api/v1/attachments/{attachment['id']}/"), 204)
     ok(me.delete(f"{url}comments/{comment['id']}/"), 204)
+    pasted = ok(me.post(f"{url}comments/", {"note": "My password is hunter2"}, format="json"), 201)
+    ok(me.post(f"{url}comments/{pasted['id']}/redact/", {"reason": "A password"}, format="json"))
     ok(me.patch(url, {"visibility": "restricted"}, format="json"))
     ok(me.post(f"{url}transition/", {"status": "open", "comment": "Please"}, format="json"))
     ok(them.patch(url, {"priority": "high", "assignee": agent.pk}, format="json"))
@@ -108,6 +112,7 @@ def test_every_kind_of_change_through_the_api(client_for):
         ("attachment_add", creator.pk, file_details),
         ("attachment_remove", creator.pk, file_details),
         ("comment_deleted", creator.pk, {"comment": comment["id"]}),
+        ("comment_redacted", creator.pk, {"comment": pasted["id"], "reason": "A password"}),
         ("visibility_change", creator.pk, {"field": "visibility", "old": "internal", "new": "restricted"}),
         ("status_change", creator.pk, {"from": "draft", "to": "open", "comment": "Please"}),
         ("priority_change", agent.pk, {"field": "priority", "old": "medium", "new": "high"}),
@@ -142,6 +147,9 @@ def test_every_kind_of_change_the_admin_can_make(client_for):
     assert admin.post(f"/admin/tickets/attachment/{attachment.pk}/delete/", {"post": "yes"}).status_code == 302
     restore = {"action": "restore_selected", ACTION_CHECKBOX_NAME: [attachment.pk]}
     assert admin.post("/admin/tickets/attachment/?deleted=yes", restore).status_code == 302
+    pasted = CommentFactory(ticket=ticket, created_by=assignee, note="My password is hunter2")
+    redact = {"action": "redact_comments", ACTION_CHECKBOX_NAME: [pasted.pk]}
+    assert admin.post("/admin/tickets/ticketnote/", redact).status_code == 302
     submit = {"action": "transition_to_submitted", ACTION_CHECKBOX_NAME: [ticket.pk]}
     assert admin.post(tickets, submit).status_code == 302
 
@@ -172,6 +180,7 @@ def test_every_kind_of_change_the_admin_can_make(client_for):
         ("assignee_change", boss.pk, {"field": "assignee", "old": None, "new": assignee.pk}),
         ("attachment_remove", boss.pk, file_details),
         ("attachment_add", boss.pk, file_details),
+        ("comment_redacted", boss.pk, {"comment": pasted.pk, "reason": ""}),
         ("status_change", boss.pk, {"from": "draft", "to": "open", "comment": ""}),
     ]
     assert {entry[0] for entry in entries} == TICKET_EVENTS - NOT_IN_THE_ADMIN
