@@ -3,6 +3,7 @@ caller cannot see does not exist for them. Template attachments are readable by 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -49,3 +50,8 @@ def get_template_for_attachments(user: User | AnonymousUser | None, template_id:
     if template is None:
         raise DomainNotFound()
     return template
+
+
+def attachments_due_for_purge(*, deleted_before: datetime) -> QuerySet[Attachment]:
+    """Attachments soft-deleted before the cutoff (the retention policy's purge), by id for keyset batches."""
+    return Attachment.all_objects.filter(is_deleted=True, deleted_at__lt=deleted_before).order_by("id")

@@ -121,6 +121,13 @@ ATTACHMENT_ALLOWED_CONTENT_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ],
 )
+# Quotas over live (not deleted) attachments, and how much of a ZIP directory is read (docs/attachments.md).
+ATTACHMENT_USER_QUOTA_BYTES = env.int("ATTACHMENT_USER_QUOTA_BYTES", default=1024**3)
+ATTACHMENT_TICKET_QUOTA_BYTES = env.int("ATTACHMENT_TICKET_QUOTA_BYTES", default=200 * 1024**2)
+ATTACHMENT_TICKET_MAX_COUNT = env.int("ATTACHMENT_TICKET_MAX_COUNT", default=100)
+ATTACHMENT_ZIP_MAX_ENTRIES = env.int("ATTACHMENT_ZIP_MAX_ENTRIES", default=10_000)
+# Deleted attachments older than this are purged, bytes and row, by `manage.py purge_attachments`.
+ATTACHMENT_RETENTION_DAYS = env.int("ATTACHMENT_RETENTION_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

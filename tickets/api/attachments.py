@@ -180,8 +180,19 @@ _ErrorResponseSerializer = inline_serializer(
         ),
     },
 )
-_FINAL_TICKET = OpenApiResponse(_ErrorResponseSerializer, description="The ticket is final (code ticket_final)")
-_TOO_LARGE = OpenApiResponse(_ErrorResponseSerializer, description="Larger than ATTACHMENT_MAX_SIZE (code payload_too_large)")
+_TICKET_CONFLICT = OpenApiResponse(
+    _ErrorResponseSerializer,
+    description="The ticket is final (code ticket_final), or a quota is reached: the ticket's file count "
+    "(too_many_attachments), the ticket's bytes (ticket_quota_exceeded) or the uploader's bytes (user_quota_exceeded)",
+)
+_USER_QUOTA = OpenApiResponse(
+    _ErrorResponseSerializer, description="The uploader's quota of bytes is reached (code user_quota_exceeded)"
+)
+_TOO_LARGE = OpenApiResponse(
+    _ErrorResponseSerializer,
+    description="Larger than ATTACHMENT_MAX_SIZE (code payload_too_large), or a ZIP container with more than "
+    "ATTACHMENT_ZIP_MAX_ENTRIES entries (code too_many_zip_entries)",
+)
 
 
 @extend_schema_view(
@@ -196,7 +207,7 @@ _TOO_LARGE = OpenApiResponse(_ErrorResponseSerializer, description="Larger than 
         responses={
             201: AttachmentSerializer,
             403: OpenApiResponse(_ErrorResponseSerializer, description="Only a comment's author attaches files to it"),
-            409: _FINAL_TICKET,
+            409: _TICKET_CONFLICT,
             413: _TOO_LARGE,
         },
     ),
@@ -247,7 +258,7 @@ class CanUploadToTemplate(BasePermission):
         summary="Attach a file to a ticket template (tickets.change_tickettemplate)",
         parameters=[OpenApiParameter("template_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         request={"multipart/form-data": TemplateAttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, 413: _TOO_LARGE},
+        responses={201: AttachmentSerializer, 409: _USER_QUOTA, 413: _TOO_LARGE},
     ),
 )
 class TemplateAttachmentViewSet(_UploadViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import logging
 import mimetypes
 import re
+import struct
 import unicodedata
-import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 import puremagic
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from tickets import signals
 from tickets.models import Attachment, Ticket, TicketNote, TicketTemplate
@@ -166,12 +170,94 @@ def _scan(stream: File) -> _Scan:
     return _Scan(size=size, sha256=digest.hexdigest(), is_text=text)
 
 
+# ZIP structures (PKWARE APPNOTE 4.3): the end-of-central-directory record, the ZIP64 locator and record, and the
+# fixed part of a central directory header.
+_EOCD = struct.Struct("<4s4H2LH")
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL_HEADER_SIZE = 46
+_EOCD_SIGNATURE = b"PK\x05\x06"
+_EOCD64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_EOCD64_SIGNATURE = b"PK\x06\x06"
+_CENTRAL_HEADER_SIGNATURE = b"PK\x01\x02"
+_UTF8_NAME_FLAG = 0x800
+_MAX_ZIP_COMMENT = 0xFFFF
+
+
+@dataclass(frozen=True)
+class _CentralDirectory:
+    entries: int  # as the archive declares it; the walk does not trust it
+    start: int
+    size: int
+
+
+def _central_directory(stream: IO[bytes]) -> _CentralDirectory | None:
+    """Where the central directory is and how many entries it declares (ZIP64 included); None: not a readable ZIP."""
+    stream.seek(0, io.SEEK_END)
+    file_size = stream.tell()
+    tail_start = max(0, file_size - _EOCD.size - _MAX_ZIP_COMMENT)
+    stream.seek(tail_start)
+    tail = stream.read()
+    found = tail.rfind(_EOCD_SIGNATURE)
+    if found < 0 or len(tail) - found < _EOCD.size:
+        return None
+    _, disk, cd_disk, _, entries, size, _, _ = _EOCD.unpack_from(tail, found)
+    location = tail_start + found
+    locator_at = found - _EOCD64_LOCATOR.size
+    record_at = locator_at - _EOCD64.size
+    if record_at >= 0 and tail[locator_at : locator_at + 4] == _EOCD64_LOCATOR_SIGNATURE:
+        if tail[record_at : record_at + 4] != _EOCD64_SIGNATURE:
+            return None
+        _, _, _, _, disk, cd_disk, _, entries, size, _ = _EOCD64.unpack_from(tail, record_at)
+        location = tail_start + record_at
+    if disk != 0 or cd_disk != 0 or size > location:
+        return None  # spanned over several disks, or a directory larger than what precedes its end
+    # The directory ends where the end records start: prepended data (a self-extracting stub) shifts the offsets.
+    return _CentralDirectory(entries=entries, start=location - size, size=size)
+
+
+def _too_many_zip_entries(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The archive has more than {limit} entries.", code="too_many_zip_entries")
+
+
+def zip_member_names(stream: IO[bytes]) -> set[str] | None:
+    """The member names of a ZIP, reading at most ATTACHMENT_ZIP_MAX_ENTRIES directory entries (413 beyond);
+    None: not a readable ZIP.
+
+    `zipfile.ZipFile` parses the whole central directory when it opens, whatever its size (200,000 entries cost
+    seconds), and the declared entry count can lie; so the directory is walked here and the walk stops at the cap.
+    """
+    limit: int = settings.ATTACHMENT_ZIP_MAX_ENTRIES
+    directory = _central_directory(stream)
+    if directory is None:
+        return None
+    if directory.entries > limit:
+        raise _too_many_zip_entries(limit)
+    stream.seek(directory.start)
+    data = stream.read(directory.size)
+    if len(data) != directory.size:
+        return None
+    names: set[str] = set()
+    read = position = 0
+    while position < len(data):
+        if read == limit:
+            raise _too_many_zip_entries(limit)
+        header_end = position + _CENTRAL_HEADER_SIZE
+        if header_end > len(data) or data[position : position + 4] != _CENTRAL_HEADER_SIGNATURE:
+            return None
+        (flags,) = struct.unpack_from("<H", data, position + 8)
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", data, position + 28)
+        raw_name = data[header_end : header_end + name_length]
+        names.add(raw_name.decode("utf-8" if flags & _UTF8_NAME_FLAG else "cp437", errors="replace"))
+        position = header_end + name_length + extra_length + comment_length
+        read += 1
+    return names
+
+
 def _zip_content_type(stream: IO[bytes]) -> str:
     """ZIP containers: Office Open XML documents are told apart by their parts (puremagic cannot: it guesses docx)."""
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+    names = zip_member_names(stream)
+    if names is None:
         return OCTET_STREAM
     if "[Content_Types].xml" in names:
         for folder, plain, macro in (("word/", DOCX, DOCM), ("xl/", XLSX, XLSM), ("ppt/", PPTX, PPTM)):
@@ -250,6 +336,36 @@ def can_delete_attachment(user: Any, attachment: Attachment) -> bool:
     return attachment.created_by_id == user.pk or is_attachment_moderator(user)
 
 
+def check_quotas(*, actor: Any, ticket: Ticket | None, size: int) -> None:
+    """409 when one more file of `size` bytes would pass the ticket's file count or byte quota, or the uploader's byte
+    quota; only live (not deleted) attachments count.
+
+    The caller holds the ticket's row lock; the uploader's row is locked here, so two uploads at once cannot both pass
+    on the same totals. FOR NO KEY UPDATE: it does not block the writes that merely reference the user.
+    """
+    get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=actor.pk)
+    if ticket is not None:
+        on_ticket = Attachment.objects.filter(ticket=ticket).aggregate(count=Count("id"), size=Sum("size", default=0))
+        max_count: int = settings.ATTACHMENT_TICKET_MAX_COUNT
+        if on_ticket["count"] >= max_count:
+            raise DomainConflict(
+                f"The ticket already has {max_count} attachments, the most it takes.", code="too_many_attachments"
+            )
+        ticket_quota: int = settings.ATTACHMENT_TICKET_QUOTA_BYTES
+        if on_ticket["size"] + size > ticket_quota:
+            raise DomainConflict(
+                f"This file would take the ticket's attachments past their quota of {ticket_quota} bytes.",
+                code="ticket_quota_exceeded",
+            )
+    user_quota: int = settings.ATTACHMENT_USER_QUOTA_BYTES
+    uploaded = Attachment.objects.filter(created_by=actor).aggregate(size=Sum("size", default=0))["size"]
+    if uploaded + size > user_quota:
+        raise DomainConflict(
+            f"This file would take your attachments past your quota of {user_quota} bytes; delete some first.",
+            code="user_quota_exceeded",
+        )
+
+
 # --- writes ----------------------------------------------------------------------------------------------------------
 
 
@@ -289,6 +405,7 @@ def attachment_create(
         raise DomainPermissionDenied("Attaching files to templates needs the tickets.change_tickettemplate permission.")
 
     inspected = inspect_upload(upload, claimed_type=claimed_type)
+    check_quotas(actor=actor, ticket=ticket, size=inspected.size)
     attachment = Attachment(
         ticket=ticket,
         note=note,
@@ -347,6 +464,29 @@ def attachment_restore(*, actor: Any, attachment: Attachment) -> Attachment:
     attachment.restore(actor=actor)
     signals.attachment_added.send(sender=Attachment, ticket=attachment.ticket, attachment=attachment, actor=actor)
     return attachment
+
+
+@transaction.atomic
+def attachment_purge(*, attachment: Attachment, deleted_before: datetime) -> bool:
+    """Remove the row and the stored bytes of an attachment deleted before the cutoff: the retention policy, the one
+    documented exception to soft delete. False when it was restored (or purged) in the meantime.
+
+    The bytes go inside the transaction, after the row: should the commit fail, the row is left without its file, and
+    the next run removes it; should the file removal fail, the row stays for the next run. A file already missing
+    from storage is no error (storage backends ignore it).
+    """
+    locked = (
+        Attachment.all_objects.select_for_update()
+        .filter(pk=attachment.pk, is_deleted=True, deleted_at__lt=deleted_before)
+        .first()
+    )
+    if locked is None:
+        return False
+    stored_name = str(locked.file.name)
+    storage = locked.file.storage
+    locked.delete()
+    storage.delete(stored_name)
+    return True
 
 
 def open_attachment_file(attachment: Attachment) -> File:
