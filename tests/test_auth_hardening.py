@@ -4,6 +4,9 @@ tests/test_auth_concurrency.py."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -15,6 +18,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from tests.factories import UserFactory
 from tests.test_production_settings import manage, production_env
@@ -49,6 +53,7 @@ def claims_for(user: Any, **overrides: Any) -> dict[str, Any]:
         "jti": f"jti-{user.pk}-{time.monotonic_ns()}",
         "iss": settings.SIMPLE_JWT["ISSUER"],
         "aud": settings.SIMPLE_JWT["AUDIENCE"],
+        "hash_password": get_md5_hash_password(user.password),
     }
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not None}
@@ -219,3 +224,50 @@ def test_logout_blacklists_and_a_second_logout_is_refused():
 
     assert BlacklistedToken.objects.filter(token__jti=RefreshToken(refresh, verify=False)["jti"]).exists()
     assert_refused(APIClient().post(LOGOUT_URL, {"refresh": refresh}, format="json"))
+
+
+# --- a signed token whose user id is not an id (issue 12 item 8) -----------------------------------------------------
+
+
+def signed_with_raw_user_id(user: Any, raw_user_id: str, **overrides: Any) -> str:
+    """A correctly signed token whose user_id claim is the JSON text `raw_user_id` (e.g. 1e309, which no Python value
+    serialises to)."""
+    claims = claims_for(user, user_id="__user_id__", **overrides)
+    payload = json.dumps(claims).replace('"__user_id__"', raw_user_id)
+    header = jwt.utils.base64url_encode(b'{"alg":"HS256","typ":"JWT"}')
+    body = jwt.utils.base64url_encode(payload.encode())
+    signature = hmac.new(settings.SIMPLE_JWT["SIGNING_KEY"].encode(), header + b"." + body, hashlib.sha256).digest()
+    return (header + b"." + body + b"." + jwt.utils.base64url_encode(signature)).decode()
+
+
+NOT_A_USER_ID = [
+    '"abc"',
+    "1e309",
+    "-1e309",
+    "1.5",
+    "[1]",
+    '{"id": 1}',
+    "true",
+    "null",
+    "0",
+    "-1",
+    '""',
+    '" 1"',
+    '"\\uff11"',  # a fullwidth digit one
+    "123456789012345678901234567890",
+    '"' + "1" * 5000 + '"',
+]
+
+
+@pytest.mark.parametrize("raw_user_id", NOT_A_USER_ID)
+def test_a_signed_token_whose_user_id_is_not_an_id_is_a_401(raw_user_id):
+    user = UserFactory()
+    access = signed_with_raw_user_id(user, raw_user_id)
+    refresh = signed_with_raw_user_id(user, raw_user_id, token_type="refresh", exp=int(time.time()) + 3600)
+    # The helper signs well: the user's id, as text or as a number, is accepted.
+    assert bearer(signed_with_raw_user_id(user, f'"{user.pk}"')).get(ME_URL).status_code == 200
+    assert bearer(signed_with_raw_user_id(user, str(user.pk))).get(ME_URL).status_code == 200
+
+    assert_refused(bearer(access).get(ME_URL))
+    assert_refused(APIClient().post(REFRESH_URL, {"refresh": refresh}, format="json"))
+    assert_refused(APIClient().post("/api/v1/auth/token/verify/", {"token": access}, format="json"))

@@ -1,23 +1,54 @@
-"""JWT endpoints (SPEC §10): obtain, refresh (rotating, race-safe), verify, logout. Throttled."""
+"""JWT endpoints (SPEC §10): obtain (behind the login lockout), refresh (rotating, race-safe), verify, logout.
+Throttled. Refresh and verify refuse what the API would refuse (`ticketsite.authentication.token_user`)."""
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from axes.helpers import get_cool_off
 from django.db import transaction
+from drf_spectacular.contrib.rest_framework_simplejwt import TokenObtainPairSerializerExtension
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
+
+from ticketsite.authentication import token_user
+
+
+class LoginLockedOut(Throttled):
+    default_detail = "Too many failed logins for this account or from this address."
+    default_code = "locked_out"
+
+
+class LockoutTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """simplejwt hands the request to `authenticate()`, so django-axes (settings: AXES_*) counts these failures together
+    with the admin's, per username and per client address, and refuses a locked-out login even with the right password.
+    Axes marks the request; the refusal leaves as a 429 in the error shape instead of a 401."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except AuthenticationFailed:
+            request = self.context["request"]
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut(wait=get_cool_off(request).total_seconds()) from None
+            raise
+
+
+class LockoutTokenObtainPairSerializerExtension(TokenObtainPairSerializerExtension):
+    """OpenAPI: the body and answer of simplejwt's serializer (drf-spectacular matches classes exactly)."""
+
+    target_class = "ticketsite.auth_api.LockoutTokenObtainPairSerializer"
 
 
 class LockedTokenRefreshSerializer(TokenRefreshSerializer):
@@ -26,17 +57,27 @@ class LockedTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         with transaction.atomic():
             try:
-                payload = RefreshToken(attrs["refresh"], verify=True).payload
+                token = RefreshToken(attrs["refresh"], verify=True)
             except TokenError as exc:
                 raise InvalidToken(str(exc)) from exc
-            # simplejwt looks the user up with .get() and would fail with a 500 for a deleted user.
-            user_id = payload.get(jwt_settings.USER_ID_CLAIM)
-            user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
-            if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-                raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
+            token_user(token)
             # Serialises rotations of the same token; the second one then finds it blacklisted.
-            list(OutstandingToken.objects.select_for_update().filter(jti=payload.get("jti")))
+            list(OutstandingToken.objects.select_for_update().filter(jti=token.get(jwt_settings.JTI_CLAIM)))
             return super().validate(attrs)
+
+
+class CheckedTokenVerifySerializer(serializers.Serializer):
+    """A token verifies only if the API would accept it: signature, expiry, issuer, audience, not blacklisted, and a user
+    who exists, is active and has not changed the password since."""
+
+    token = serializers.CharField(write_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        token = UntypedToken(attrs["token"])  # a TokenError becomes a 401 in the view
+        if BlacklistedToken.objects.filter(token__jti=token.get(jwt_settings.JTI_CLAIM)).exists():
+            raise InvalidToken("Token is blacklisted")
+        token_user(token)
+        return {}
 
 
 class ThrottledAuthMixin:
@@ -44,16 +85,30 @@ class ThrottledAuthMixin:
     throttle_scope = "auth"
 
 
+class LockedOutErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[("throttled", "throttled"), ("locked_out", "locked_out")])
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class LockedOutErrorResponseSerializer(serializers.Serializer):
+    """429: the endpoint's rate (`throttled`) or the login lockout (`locked_out`); `Retry-After` says when to retry."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = LockedOutErrorSerializer(many=True)  # type: ignore[assignment]  # the field is named as the error shape says
+
+
+@extend_schema(responses={200: LockoutTokenObtainPairSerializer, 429: LockedOutErrorResponseSerializer})
 class TokenObtainView(ThrottledAuthMixin, TokenObtainPairView):
-    pass
+    serializer_class = LockoutTokenObtainPairSerializer
 
 
 class TokenRefreshThrottledView(ThrottledAuthMixin, TokenRefreshView):
-    pass
+    serializer_class = LockedTokenRefreshSerializer
 
 
 class TokenVerifyThrottledView(ThrottledAuthMixin, TokenVerifyView):
-    pass
+    serializer_class = CheckedTokenVerifySerializer
 
 
 class LogoutInputSerializer(serializers.Serializer):

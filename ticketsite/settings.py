@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_standardized_errors",
     "django_tasks_db",
+    "axes",
     "tickets",
     "approvals",
     "permissions",
@@ -47,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: turns a locked-out admin login into a 429 page (the API answers its own 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ticketsite.urls"
@@ -76,7 +79,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Shared by every web process (throttle counters): a database table by default (created by migration
+# ticketsite.0002), Redis with CACHE_URL=rediscache://host:6379/1. Never a per-process cache in production.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache?MAX_ENTRIES=10000")}
+
+# Reverse proxies in front of the web processes that append the client's address to X-Forwarded-For. 0: the header is
+# ignored (anyone can send it) and REMOTE_ADDR is the client. Used by the throttles and the login lockout alike.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# Login lockout (django-axes, docs/security.md): failures counted in the database per username and per client address,
+# shared by the token endpoint, the admin login and any other login that calls authenticate() with the request.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_CLIENT_IP_CALLABLE = "ticketsite.authentication.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -131,7 +150,7 @@ ATTACHMENT_RETENTION_DAYS = env.int("ATTACHMENT_RETENTION_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "ticketsite.authentication.AccountJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -144,6 +163,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "ticketsite.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PARSER_CLASSES": [
@@ -170,7 +190,8 @@ SIMPLE_JWT = {
     "ISSUER": env("JWT_ISSUER", default="ticketsite"),
     "AUDIENCE": env("JWT_AUDIENCE", default="ticketsite-api"),
     "LEEWAY": 5,
-    "TOKEN_REFRESH_SERIALIZER": "ticketsite.auth_api.LockedTokenRefreshSerializer",
+    # Every token carries a digest of the user's password hash: a password change ends all earlier tokens.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
     initial = True
     dependencies: list = []
     # Runs before any table exists, so that every table of this project is created in schema "ticket".
-    run_before = [("contenttypes", "0001_initial"), ("auth", "0001_initial")]
+    run_before = [("contenttypes", "0001_initial"), ("auth", "0001_initial"), ("axes", "0001_initial")]
 
     operations = [migrations.RunPython(create_schema, migrations.RunPython.noop, elidable=False)]
