@@ -104,6 +104,10 @@ def django_env(pg: Postgres, database: str, args: argparse.Namespace) -> dict[st
         "LOG_LEVEL": "WARNING",
         "JWT_ACCESS_MINUTES": "240",
         "AUTH_THROTTLE_RATE": "1000/min",
+        # The load comes from a few users: no per-user API rates (empty), no submit limit in practice.
+        "API_READ_THROTTLE_RATE": "",
+        "API_WRITE_THROTTLE_RATE": "",
+        "TICKET_SUBMIT_THROTTLE_RATE": "1000000/hour",
         "GUNICORN_BIND": f"127.0.0.1:{args.port}",
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_ACCESS_LOG": "",

@@ -19,6 +19,7 @@ from permissions.filters import AccessRequestFilter
 from permissions.models import AccessRequest, TicketViewPermission
 from tickets.models import Ticket
 from ticketsite.errors import DomainPermissionDenied
+from ticketsite.limits import REMARK_MAX_LENGTH
 
 TICKET_ID = OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id")
 GRANT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Grant id")
@@ -65,11 +66,11 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 
 
 class AccessRequestInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=4000)
+    reason = serializers.CharField(max_length=REMARK_MAX_LENGTH)
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=REMARK_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 # --- views ------------------------------------------------------------------------------------------------------------

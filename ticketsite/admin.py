@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.http import HttpRequest
+
+from ticketsite.limits import TEXT_FIELD_MAX_LENGTH
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_by", "updated_at", "deleted_by", "deleted_at", "is_deleted")
 
@@ -67,6 +69,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return (*super().get_readonly_fields(request, obj), *self.audit_readonly_fields)
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        # Free-text columns have no width of their own: the API's limits (ticketsite/limits.py) apply here too.
+        limit = TEXT_FIELD_MAX_LENGTH.get(f"{db_field.model._meta.label}.{db_field.name}")
+        if limit is not None:
+            kwargs["max_length"] = limit
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.stamp(request.user, created=not change)

@@ -27,6 +27,7 @@ DOMAIN_VALIDATION_CODES = frozenset(
         "invalid_choice",
         "invalid_json",
         "invalid_window",
+        "max_length",
         "no_eligible_approver",
         "process_running",
         "read_only",

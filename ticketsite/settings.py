@@ -122,8 +122,9 @@ STORAGES = {
     },
 }
 
-# Request bodies: JSON bodies are small; uploads stream to disk past this size.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# Every request body but uploaded files (JSON, admin forms): larger is a 413. Each text at its limit
+# (ticketsite/limits.py) fits. Uploads stream to disk past FILE_UPLOAD_MAX_MEMORY_SIZE.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=25 * 1024 * 1024)
 ATTACHMENT_ALLOWED_CONTENT_TYPES = env.list(
@@ -164,13 +165,24 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "ticketsite.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
+    # Per user (ticketsite/throttling.py), counted in the shared default cache; the token endpoints use "auth" only.
+    # An empty API rate means no limit (e.g. when the proxy limits, or for the benchmark).
+    "DEFAULT_THROTTLE_CLASSES": ["ticketsite.throttling.ReadRateThrottle", "ticketsite.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("AUTH_THROTTLE_RATE", default="20/min"),
+        "api_read": env("API_READ_THROTTLE_RATE", default="600/min") or None,
+        "api_write": env("API_WRITE_THROTTLE_RATE", default="120/min") or None,
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PARSER_CLASSES": [
         # A JSON API: upload endpoints declare MultiPartParser themselves.
         "ticketsite.parsers.LimitedJSONParser",
     ],
 }
+
+# Submitting a ticket for approval mails its approvers (maybe a whole role): one person may submit one ticket at most
+# this often (withdraw and resubmit loops); counted on the ticket's timeline (tickets.services.tickets).
+TICKET_SUBMIT_THROTTLE_RATE = env("TICKET_SUBMIT_THROTTLE_RATE", default="5/hour")
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,

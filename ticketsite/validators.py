@@ -1,5 +1,6 @@
 """Guards for JSON values stored in JSON columns (custom fields, schemas, rule conditions)."""
 
+import math
 from typing import Any
 
 from rest_framework import serializers
@@ -8,7 +9,8 @@ JSON_MAX_DEPTH = 10
 
 
 def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> str | None:
-    """Why a JSON value cannot be stored (too deep; NUL characters PostgreSQL refuses), or None."""
+    """Why a JSON value cannot be stored (too deep; NUL characters PostgreSQL refuses; numbers too large for a float,
+    which Python reads as infinity), or None."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -24,6 +26,8 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> str | None:
                 stack.append((item, depth + 1))
         elif isinstance(node, list):
             stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            return "JSON numbers must be finite (at most about 1.8e308)."
     return None
 
 

@@ -17,6 +17,7 @@ from approvals.models import (
     ApprovalType,
     Delegation,
 )
+from ticketsite.limits import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, REMARK_MAX_LENGTH
 
 AUDIT_OUTPUT = ["created_by", "created_at", "updated_by", "updated_at"]
 
@@ -71,11 +72,13 @@ class ProcessSerializer(serializers.ModelSerializer):
 
 
 class ApproveSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=REMARK_MAX_LENGTH)
 
 
 class RejectSerializer(serializers.Serializer):
-    comment = serializers.CharField(allow_blank=False, max_length=10_000, help_text="Required: why the ticket is rejected.")
+    comment = serializers.CharField(
+        allow_blank=False, max_length=REMARK_MAX_LENGTH, help_text="Required: why the ticket is rejected."
+    )
 
 
 # --- templates -----------------------------------------------------------------------------------------------------
@@ -118,7 +121,7 @@ class ApproverInputSerializer(serializers.Serializer):
 
 class StepInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text="An existing step of this template, to keep it (updates).")
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     order = serializers.IntegerField(min_value=1, max_value=32767)
     approval_type = serializers.ChoiceField(choices=ApprovalType.choices, default=ApprovalType.ALL)
     approvers = ApproverInputSerializer(many=True, allow_empty=False)
@@ -132,8 +135,8 @@ class StepInputSerializer(serializers.Serializer):
 
 
 class TemplateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default="")
     steps = StepInputSerializer(many=True, allow_empty=False)
 
 
@@ -156,10 +159,10 @@ class DelegationCreateSerializer(serializers.Serializer):
     delegate = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REMARK_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class DelegationUpdateSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(required=False)
     ends_at = serializers.DateTimeField(required=False, help_text="Set to now to end the delegation early.")
-    reason = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=REMARK_MAX_LENGTH, required=False, allow_blank=True)

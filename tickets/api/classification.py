@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from tickets.models import Category, Label
 from tickets.services import classification
+from ticketsite.limits import DESCRIPTION_MAX_LENGTH
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -21,6 +22,7 @@ class CategorySerializer(serializers.ModelSerializer):
         model = Category
         fields = ["id", "name", "description", "parent", "created_by", "created_at", "updated_by", "updated_at"]
         read_only_fields = ["created_by", "created_at", "updated_by", "updated_at"]
+        extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -30,6 +32,7 @@ class LabelSerializer(serializers.ModelSerializer):
         model = Label
         fields = ["id", "name", "color", "description", "created_by", "created_at", "updated_by", "updated_at"]
         read_only_fields = ["created_by", "created_at", "updated_by", "updated_at"]
+        extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 
 class CategoryViewSet(viewsets.ModelViewSet):

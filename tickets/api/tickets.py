@@ -27,6 +27,14 @@ from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, 
 from tickets.services import templates as template_services
 from tickets.services import tickets as ticket_services
 from ticketsite.filters import StrictFilterBackend
+from ticketsite.limits import (
+    COMMENT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    REMARK_MAX_LENGTH,
+    TICKET_DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 
 
 def _actor(request: Request) -> User:
@@ -101,8 +109,8 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class TicketWriteSerializer(StrictInputSerializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    description = serializers.CharField(max_length=TICKET_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
     visibility = serializers.ChoiceField(choices=TicketVisibility.choices, required=False)
     approval_template = serializers.PrimaryKeyRelatedField(
@@ -129,7 +137,7 @@ class TransitionSerializer(StrictInputSerializer):
     """The status to move to (one of the ticket's `allowed_transitions`) and an optional comment for the timeline."""
 
     status = serializers.ChoiceField(choices=TicketStatus.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=REMARK_MAX_LENGTH)
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
@@ -153,7 +161,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 class CommentSerializer(StrictInputSerializer):
     """The comment's text (leading and trailing blanks are trimmed; it cannot be empty)."""
 
-    note = serializers.CharField(max_length=20000)
+    note = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
 
 
 class RedactionSerializer(StrictInputSerializer):
@@ -336,10 +344,10 @@ class TicketTemplateSerializer(serializers.ModelSerializer):
 class TicketTemplateWriteSerializer(StrictInputSerializer):
     """A template's fields; on PATCH only those sent change. Unknown and read-only fields are refused."""
 
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    default_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    default_description = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    default_title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False, allow_blank=True)
+    default_description = serializers.CharField(max_length=TICKET_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     default_priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
     default_visibility = serializers.ChoiceField(choices=TicketVisibility.choices, required=False)
     categories = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), many=True, required=False)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 from approvals.models import ApprovalTemplate
 from permissions.selectors import can_view_ticket
@@ -28,7 +30,16 @@ from tickets.models import (
 )
 from tickets.services.templates import validate_custom_fields
 from ticketsite.errors import DomainConflict, DomainNotFound, DomainPermissionDenied, DomainValidationError
+from ticketsite.limits import (
+    COMMENT_MAX_LENGTH,
+    CUSTOM_FIELDS_MAX_BYTES,
+    TICKET_DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    check_length,
+    json_size,
+)
 from ticketsite.models import Actor
+from ticketsite.throttling import parse_rate
 
 ADMIN_CHANGE_PERMISSION = "tickets.change_ticket"
 ADMIN_DELETE_PERMISSION = "tickets.delete_ticket"
@@ -127,6 +138,11 @@ def _check_assignee(assignee: User | None) -> None:
 def _check_title(title: str) -> None:
     if not title.strip():
         raise DomainValidationError("A title is required.", field="title", code="required")
+    check_length(title, limit=TITLE_MAX_LENGTH, field="title")
+
+
+def _check_description(description: str) -> None:
+    check_length(description, limit=TICKET_DESCRIPTION_MAX_LENGTH, field="description")
 
 
 def _custom_fields_schema(template: TicketTemplate | None) -> dict[str, Any] | None:
@@ -134,9 +150,37 @@ def _custom_fields_schema(template: TicketTemplate | None) -> dict[str, Any] | N
 
 
 def validate_ticket_custom_fields(template: TicketTemplate | None, data: Any) -> None:
+    if json_size(data) > CUSTOM_FIELDS_MAX_BYTES:
+        raise DomainValidationError(
+            f"Custom fields take at most {CUSTOM_FIELDS_MAX_BYTES} bytes as JSON.", field="custom_fields", code="max_length"
+        )
     if template is None and data:
         raise DomainValidationError("Custom fields need a ticket template that defines them.", field="custom_fields")
     validate_custom_fields(schema=_custom_fields_schema(template), data=data)
+
+
+def _check_submit_rate(ticket: Ticket, actor: User) -> None:
+    """Each submit for approval mails the first step's approvers, maybe a whole role: one person may submit one ticket
+    at most TICKET_SUBMIT_THROTTLE_RATE times (withdraw and resubmit loops), counted on the ticket's timeline."""
+    limit, period = parse_rate(settings.TICKET_SUBMIT_THROTTLE_RATE)
+    window = timedelta(seconds=period)
+    now = timezone.now()
+    recent = list(
+        TicketNote.objects.filter(
+            ticket=ticket,
+            event_type=EventType.STATUS_CHANGE,
+            event_details__to=TicketStatus.WAITING_APPROVAL,
+            created_by=actor,
+            created_at__gt=now - window,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        raise Throttled(
+            wait=(recent[-1] + window - now).total_seconds(),
+            detail=f"You submitted ticket {ticket.key} for approval {limit} times in {period} seconds.",
+        )
 
 
 def _approvals() -> Any:
@@ -194,6 +238,7 @@ def ticket_create(
         status=TicketStatus.DRAFT,
     )
     _check_title(ticket.title)
+    _check_description(ticket.description)
     _check_choice(ticket.priority, TicketPriority, "priority")
     _check_choice(ticket.visibility, TicketVisibility, "visibility")
     _check_assignee(assignee)
@@ -265,6 +310,8 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticke
     changed = {change.field for change in changes}
     if "title" in changed:
         _check_title(data["title"])
+    if "description" in changed:
+        _check_description(data["description"])
     if "priority" in changed:
         _check_choice(data["priority"], TicketPriority, "priority")
     if "visibility" in changed:
@@ -326,6 +373,8 @@ def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: s
         raise DomainPermissionDenied(
             _refusal(ticket, actor, to_status, f"You may not move this ticket to '{to_status}'."), code="permission_denied"
         )
+    if to_status == TicketStatus.WAITING_APPROVAL:
+        _check_submit_rate(ticket, actor)
     if ticket.status == TicketStatus.WAITING_APPROVAL and to_status == TicketStatus.DRAFT:
         # Withdraw: cancel while the process still runs.
         _approvals().process_cancel(ticket=ticket, actor=actor, reason="withdrawn")
@@ -384,6 +433,7 @@ def ticket_restore(*, ticket: Ticket, actor: Actor) -> Ticket:
 
 
 def _clean_note(note: str) -> str:
+    check_length(note, limit=COMMENT_MAX_LENGTH, field="note")
     text = note.strip()
     if not text:
         raise DomainValidationError("A comment cannot be empty.", field="note", code="blank")
