@@ -31,12 +31,16 @@ DOMAIN_VALIDATION_CODES = frozenset(
         "no_eligible_approver",
         "process_running",
         "read_only",
+        "ref_cycle",
+        "remote_ref_not_allowed",
         "request_pending",
         "required",
         "self_delegation",
         "type",
         "unique",
+        "unknown_dialect",
         "unknown_field",
+        "unresolvable_ref",
         "user_xor_role",
     }
 )

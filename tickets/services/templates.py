@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+import referencing
+import referencing.jsonschema
 from django.db import transaction
-from jsonschema import FormatChecker
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
-from jsonschema.validators import validator_for
+from jsonschema.protocols import Validator
+from jsonschema.validators import (
+    Draft4Validator,
+    Draft6Validator,
+    Draft7Validator,
+    Draft201909Validator,
+    Draft202012Validator,
+    validator_for,
+)
+from referencing._core import Resolver  # the documented Resolver; the package exports no alias for it
+from referencing.exceptions import Unresolvable
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from approvals.models import ApprovalTemplate
@@ -33,22 +45,142 @@ TEMPLATE_FIELDS = frozenset(
 )
 TEMPLATE_M2M_FIELDS = frozenset({"categories", "labels"})
 
+# A schema without `$schema` is read as the latest draft. Draft 3 (2010) is not offered: referencing cannot walk it.
+DEFAULT_VALIDATOR: type[Validator] = Draft202012Validator
+SUPPORTED_VALIDATORS: frozenset[type[Validator]] = frozenset(
+    {Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator}
+)
+# References resolve inside the schema (and jsonschema's bundled meta-schemas) only: referencing's default `retrieve`
+# raises for every URI, so validation never opens a URL or a file (jsonschema's own default registry would fetch).
+NO_RETRIEVAL = referencing.Registry()
+REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+# Keywords that apply their subschemas to the same instance: a reference cycle through only these never ends.
+IN_PLACE_SCHEMA = ("not", "if", "then", "else")
+IN_PLACE_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+IN_PLACE_SCHEMA_MAPS = ("dependentSchemas", "dependencies")
 
-def validate_custom_fields_schema(schema: Any) -> None:
-    """The schema must itself be a valid JSON Schema (its own dialect, or the latest) describing an object."""
-    if not isinstance(schema, dict):
-        raise DomainValidationError("The custom fields schema must be a JSON object.", field=SCHEMA_FIELD)
-    if not schema:
-        return
-    validator = validator_for(schema)
+
+def _validator_class(schema: dict[str, Any], *, field: str) -> type[Validator]:
+    """The validator of the schema's `$schema` dialect; an unknown dialect is refused rather than guessed."""
+    dialect = schema.get("$schema")
+    if dialect is None:
+        return DEFAULT_VALIDATOR
+    validator_class = validator_for(schema, default=None) if isinstance(dialect, str) else None  # type: ignore[arg-type]
+    if validator_class not in SUPPORTED_VALIDATORS:
+        raise DomainValidationError(
+            f"Unknown '$schema' {dialect!r}: use a JSON Schema draft URI (draft 4, 6, 7, 2019-09 or 2020-12) or leave it out.",
+            field=field,
+            code="unknown_dialect",
+        )
+    return validator_class
+
+
+def _subschemas(schema: dict[str, Any], validator_class: type[Validator]) -> Iterator[tuple[Any, Resolver[Any]]]:
+    """Every subschema of `schema` with the resolver its references resolve against (it follows `$id`)."""
+    specification = referencing.jsonschema.specification_with(validator_class.META_SCHEMA["$schema"])
+    root = specification.create_resource(schema)
+    pending = [(root, NO_RETRIEVAL.resolver_with_root(root))]
+    while pending:
+        resource, resolver = pending.pop()
+        yield resource.contents, resolver
+        pending.extend((sub, resolver.in_subresource(sub)) for sub in resource.subresources())
+
+
+def _in_place_subschemas(node: dict[str, Any]) -> list[Any]:
+    found = [node[keyword] for keyword in IN_PLACE_SCHEMA if keyword in node]
+    for keyword in IN_PLACE_SCHEMA_LISTS:
+        value = node.get(keyword)
+        found.extend(value if isinstance(value, list) else [])
+    for keyword in IN_PLACE_SCHEMA_MAPS:
+        value = node.get(keyword)
+        found.extend(value.values() if isinstance(value, dict) else [])
+    return found
+
+
+def _dynamic_targets(nodes: list[tuple[Any, Resolver[Any]]]) -> dict[tuple[str, str], list[Any]]:
+    """Where a `$dynamicRef`/`$recursiveRef` may land at run time: any subschema with the matching anchor."""
+    targets: dict[tuple[str, str], list[Any]] = {}
+    for node, _ in nodes:
+        if isinstance(node, dict) and isinstance(node.get("$dynamicAnchor"), str):
+            targets.setdefault(("$dynamicRef", "#" + node["$dynamicAnchor"]), []).append(node)
+        if isinstance(node, dict) and node.get("$recursiveAnchor") is True:
+            targets.setdefault(("$recursiveRef", "#"), []).append(node)
+    return targets
+
+
+def _reference_target(node: dict[str, Any], keyword: str, resolver: Resolver[Any], known: set[int], *, field: str) -> Any:
+    """The subschema `node[keyword]` points at; a reference outside the schema, or to no subschema, is refused."""
+    ref = node[keyword]
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise DomainValidationError(
+            f"'{keyword}': {ref!r} points outside the schema; only references within it ('#/$defs/...') are allowed.",
+            field=field,
+            code="remote_ref_not_allowed",
+        )
     try:
-        validator.check_schema(schema)
+        target = resolver.lookup(ref).contents
+    except (Unresolvable, TypeError, ValueError):
+        # A pointer through a boolean or a string, or a non-number into a list, fails with these rather than Unresolvable.
+        target = None
+    if id(target) not in known:
+        raise DomainValidationError(
+            f"'{keyword}': {ref!r} does not point at a subschema of this schema.", field=field, code="unresolvable_ref"
+        )
+    return target
+
+
+def _check_references(schema: dict[str, Any], validator_class: type[Validator], *, field: str) -> None:
+    """References stay inside the schema, each points at one of its subschemas, and none loops without descending:
+    nothing to fetch (no server-side request forgery), nothing missing and no endless recursion (no crash)."""
+    nodes = list(_subschemas(schema, validator_class))
+    known = {id(node) for node, _ in nodes}
+    dynamic_targets = _dynamic_targets(nodes)
+    steps: dict[int, set[int]] = {}
+    for node, resolver in nodes:
+        if not isinstance(node, dict):
+            continue
+        if "$schema" in node and node is not schema:
+            _validator_class(node, field=field)
+        targets = _in_place_subschemas(node)
+        for keyword in REFERENCE_KEYWORDS:
+            if keyword in node:
+                targets.append(_reference_target(node, keyword, resolver, known, field=field))
+                targets.extend(dynamic_targets.get((keyword, node[keyword]), []))
+        steps[id(node)] = {id(target) for target in targets if isinstance(target, dict)}
+    try:
+        TopologicalSorter(steps).prepare()
+    except CycleError:
+        raise DomainValidationError(
+            "The schema refers to itself without end: a cycle of references (through allOf/anyOf/oneOf/not/if/...) "
+            "that never reaches a property or an item.",
+            field=field,
+            code="ref_cycle",
+        ) from None
+
+
+def check_custom_fields_schema(schema: Any, *, field: str = SCHEMA_FIELD) -> type[Validator] | None:
+    """The schema must be a valid JSON Schema (its own dialect, or the latest) describing an object, safe to evaluate
+    (see `_check_references`). Returns the validator class to use, None for the empty schema (anything goes)."""
+    if not isinstance(schema, dict):
+        raise DomainValidationError("The custom fields schema must be a JSON object.", field=field)
+    if not schema:
+        return None
+    validator_class = _validator_class(schema, field=field)
+    try:
+        validator_class.check_schema(schema)
     except SchemaError as exc:
         where = ".".join(str(part) for part in exc.path)
         prefix = f"at '{where}': " if where else ""
-        raise DomainValidationError(f"Not a valid JSON Schema: {prefix}{exc.message}", field=SCHEMA_FIELD) from None
+        raise DomainValidationError(f"Not a valid JSON Schema: {prefix}{exc.message}", field=field) from None
     if schema.get("type", "object") != "object":
-        raise DomainValidationError("The custom fields schema must describe an object (type 'object').", field=SCHEMA_FIELD)
+        raise DomainValidationError("The custom fields schema must describe an object (type 'object').", field=field)
+    _check_references(schema, validator_class, field=field)
+    return validator_class
+
+
+def validate_custom_fields_schema(schema: Any) -> None:
+    """Check a schema a template is about to store (the API's and the admin's template forms)."""
+    check_custom_fields_schema(schema)
 
 
 def _error_attr(error: SchemaValidationError) -> str:
@@ -64,14 +196,17 @@ def _error_attr(error: SchemaValidationError) -> str:
 def validate_custom_fields(*, schema: dict[str, Any] | None, data: Any) -> None:
     """Validate `data` against a template's schema; every failing field is reported as "custom_fields.<path>".
 
-    The error code is the JSON Schema keyword that failed (required, type, enum, format, ...).
+    The error code is the JSON Schema keyword that failed (required, type, enum, format, ...). The stored schema is
+    checked again first: one saved before a rule existed is refused (400 on custom_fields), never fetched from or
+    crashed on. `format` is asserted with the dialect's own checker (every format the draft defines; unknown formats
+    are annotations, as the specification says).
     """
     if not isinstance(data, dict):
         raise DomainValidationError("Custom fields must be a JSON object.", field=CUSTOM_FIELDS, code="type")
-    if not schema:
+    validator_class = check_custom_fields_schema(schema or {}, field=CUSTOM_FIELDS)
+    if validator_class is None:
         return
-    validator_class = validator_for(schema)
-    validator = validator_class(schema, format_checker=FormatChecker())
+    validator = validator_class(schema, registry=NO_RETRIEVAL, format_checker=validator_class.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
     if not errors:
         return
