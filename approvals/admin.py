@@ -1,11 +1,14 @@
-"""Back office for approvals: templates with inline steps (and approvers on the step page), read-only processes,
-delegations. Processes change only through the services (submit, decide, withdraw), never here."""
+"""Back office for approvals: templates with their steps and approvers on one page, read-only processes, delegations.
+Templates and delegations are saved through the same services as the API (same rules; a refusal is shown in the form);
+processes change only through the services (submit, decide, withdraw), never here."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
 from approvals import services
@@ -15,25 +18,45 @@ from approvals.models import (
     ApprovalProcessStepApprover,
     ApprovalTemplate,
     ApprovalTemplateStep,
-    ApprovalTemplateStepApprover,
     Delegation,
 )
+from tickets.admin.visibility import TicketRowsAdmin, visible_admin_tickets
 from tickets.models import Ticket
 from ticketsite.admin import AuditedAdmin
 
 
+class TemplateStepForm(forms.ModelForm):
+    """A step with its approvers: active users and roles, as the API takes them."""
+
+    approver_users = forms.ModelMultipleChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    approver_roles = forms.ModelMultipleChoiceField(queryset=Group.objects.all(), required=False)
+
+    class Meta:
+        model = ApprovalTemplateStep
+        fields = ["order", "name", "approval_type"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            approvers = list(self.instance.approvers.all())
+            self.fields["approver_users"].initial = [approver.user_id for approver in approvers if approver.user_id]
+            self.fields["approver_roles"].initial = [approver.role_id for approver in approvers if approver.role_id]
+
+    def step_data(self) -> services.StepData:
+        data = self.cleaned_data
+        approvers: list[services.ApproverData] = [{"user": user} for user in data["approver_users"]]
+        approvers += [{"role": role} for role in data["approver_roles"]]
+        step: services.StepData = {"name": data["name"], "order": data["order"], "approval_type": data["approval_type"]}
+        if self.instance.pk is not None:
+            step["id"] = self.instance.pk
+        return {**step, "approvers": approvers}
+
+
 class TemplateStepInline(admin.TabularInline):
     model = ApprovalTemplateStep
-    fields = ["order", "name", "approval_type"]
+    form = TemplateStepForm
+    fields = ["order", "name", "approval_type", "approver_users", "approver_roles"]
     ordering = ["order"]
-    extra = 1
-    show_change_link = True  # approvers are edited on the step's own page
-
-
-class TemplateStepApproverInline(admin.TabularInline):
-    model = ApprovalTemplateStepApprover
-    fields = ["user", "role"]
-    autocomplete_fields = ["user", "role"]
     extra = 1
 
 
@@ -43,28 +66,46 @@ class ApprovalTemplateAdmin(AuditedAdmin):
     search_fields = ["name", "description"]
     inlines = [TemplateStepInline]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Nothing yet: the services take a template together with its steps (save_related)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        [steps] = formsets
+        data = {
+            "name": form.cleaned_data["name"],
+            "description": form.cleaned_data["description"],
+            "steps": [
+                step.step_data()
+                for step in steps.forms
+                if (step.instance.pk is not None or step.has_changed()) and not step.cleaned_data.get("DELETE")
+            ],
+        }
+        if change:
+            services.approval_template_update(template=form.instance, actor=request.user, data=data)
+        else:
+            form.instance.pk = services.approval_template_create(actor=request.user, **data).pk
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        # The steps were saved by the service, not by the formset: the history records the template's own fields.
+        return super().construct_change_message(request, form, [], add)
+
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
         # The admin's own "protected objects" page lists what still uses a template, and deletes nothing.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for template in objs:
-            # Tickets by key only: not every staff user may see every ticket's title.
-            protected.extend(
-                f"ticket {use.key}" if isinstance(use, Ticket) else f"ticket template {use}"
-                for use in services.approval_template_uses(template)
-            )
+            uses = services.approval_template_uses(template)
+            tickets = [use.pk for use in uses if isinstance(use, Ticket)]
+            seen = visible_admin_tickets(request, Ticket.objects.filter(pk__in=tickets)).order_by("pk")
+            keys = list(seen.values_list("key", flat=True))
+            # Tickets by key only, and only those the admin user may see; the others are counted.
+            protected.extend(f"ticket template {use}" for use in uses if not isinstance(use, Ticket))
+            protected.extend(f"ticket {key}" for key in keys)
+            if len(tickets) > len(keys):
+                protected.append(f"{len(tickets) - len(keys)} ticket(s) you cannot see")
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.approval_template_delete(template=obj, actor=request.user)
-
-
-@admin.register(ApprovalTemplateStep)
-class ApprovalTemplateStepAdmin(AuditedAdmin):
-    list_display = ["template", "order", "name", "approval_type", "is_deleted"]
-    list_select_related = ["template"]
-    list_filter = ["approval_type", "template"]
-    search_fields = ["name", "template__name"]
-    inlines = [TemplateStepApproverInline]
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -92,7 +133,7 @@ class ProcessSlotInline(ReadOnlyInline):
 
 
 @admin.register(ApprovalProcess)
-class ApprovalProcessAdmin(AuditedAdmin):
+class ApprovalProcessAdmin(TicketRowsAdmin):
     list_display = ["id", "ticket", "name", "status", "created_at", "finished_at"]
     list_select_related = ["ticket"]
     list_filter = ["status"]
@@ -118,3 +159,28 @@ class DelegationAdmin(AuditedAdmin):
     search_fields = ["delegator__username", "delegate__username", "reason"]
     autocomplete_fields = ["delegator", "delegate"]
     date_hierarchy = "starts_at"
+    fields = ["delegator", "delegate", "starts_at", "ends_at", "reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Who lends to whom is fixed once saved; delegation_update changes the window and the reason.
+        fixed = ("delegator", "delegate") if obj is not None else ()
+        return (*fixed, *super().get_readonly_fields(request, obj))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {field: data[field] for field in form.changed_data if field in ("starts_at", "ends_at", "reason")}
+            services.delegation_update(delegation=obj, actor=request.user, data=changes)  # type: ignore[arg-type]
+            return
+        delegation = services.delegation_create(
+            actor=request.user,  # type: ignore[arg-type]
+            delegator=data["delegator"],
+            delegate=data["delegate"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            reason=data.get("reason") or "",
+        )
+        obj.pk = delegation.pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.delegation_delete(delegation=obj, actor=request.user)  # type: ignore[arg-type]

@@ -1,12 +1,15 @@
-"""Back office for notification rules (managed by admins) and a read-only view of notifications and their delivery."""
+"""Back office for notification rules (managed by admins, through the same services as the API) and a read-only view of
+notifications and their delivery."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from notifications import services
 from notifications.models import Notification, NotificationRule
 from notifications.validators import clean_channels, clean_conditions
+from tickets.admin.visibility import TicketRowsAdmin
 from ticketsite.admin import AuditedAdmin, AuditedModelForm
 
 
@@ -54,11 +57,26 @@ class NotificationRuleAdmin(AuditedAdmin):
         ),
     )
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {field: data[field] for field in form.changed_data}
+            services.rule_update(rule=obj, actor=request.user, data=changes)  # type: ignore[arg-type]
+        else:
+            obj.pk = services.rule_create(actor=request.user, data=data).pk  # type: ignore[arg-type]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Users and roles were set by the service."""
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.rule_delete(rule=obj, actor=request.user)  # type: ignore[arg-type]
+
 
 @admin.register(Notification)
-class NotificationAdmin(AuditedAdmin):
+class NotificationAdmin(TicketRowsAdmin):
     """Read-only: notifications are written by the fan-out only."""
 
+    rows_without_ticket = True
     list_display = ("id", "event_type", "recipient", "ticket", "actor", "in_app", "is_read", "email_status", "created_at")
     list_filter = ("event_type", "is_read", "in_app", "email_status")
     search_fields = ("recipient__username", "ticket__key", "message")

@@ -1,6 +1,6 @@
 """Back office for grants and access requests. A client of permissions.services like the API: same rules, same events.
 
-Rows are limited to tickets the admin user can see, and tickets are shown by key only (never by title).
+Rows are limited to tickets the admin user can see (tickets.admin.visibility), and listed by ticket key only.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from rest_framework.exceptions import APIException
 
 from permissions import services
 from permissions.models import AccessRequest, TicketViewPermission
-from permissions.selectors import visible_tickets
-from tickets.models import Ticket
+from tickets.admin.visibility import TicketRowsAdmin
 from ticketsite.admin import AuditedAdmin, AuditedModelForm
 
 ADMIN_DENY_COMMENT = "Denied in the back office."
@@ -29,11 +28,6 @@ def _error_text(exc: APIException) -> str:
     if isinstance(detail, list):
         return " ".join(str(message) for message in detail)
     return str(detail)
-
-
-def _visible_for_admin(request: HttpRequest, queryset: QuerySet) -> QuerySet:
-    # Deleted tickets too (the admin restores things), but never a restricted ticket the admin user may not see.
-    return queryset.filter(ticket__in=visible_tickets(request.user, Ticket.all_objects.all()).values("id"))
 
 
 class GrantAdminForm(AuditedModelForm):
@@ -55,7 +49,7 @@ class GrantAdminForm(AuditedModelForm):
 
 
 @admin.register(TicketViewPermission)
-class TicketViewPermissionAdmin(AuditedAdmin):
+class TicketViewPermissionAdmin(TicketRowsAdmin):
     form = GrantAdminForm
     list_display = ["id", "ticket_key", "user", "role", "created_by", "created_at", "is_deleted"]
     list_select_related = ["ticket", "user", "role", "created_by"]
@@ -66,18 +60,9 @@ class TicketViewPermissionAdmin(AuditedAdmin):
     def ticket_key(self, obj: TicketViewPermission) -> str:
         return obj.ticket.key or f"#{obj.ticket_id}"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return _visible_for_admin(request, super().get_queryset(request))
-
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "ticket":
-            # An invisible ticket id is "not a valid choice", exactly like a missing one.
-            kwargs["queryset"] = visible_tickets(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A grant is never edited: revoke it and grant again (both on the timeline).
@@ -127,7 +112,7 @@ def _decide_selected(modeladmin: AuditedAdmin, request: HttpRequest, queryset: Q
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(AuditedAdmin):
+class AccessRequestAdmin(TicketRowsAdmin):
     list_display = ["id", "ticket_key", "requester", "status", "decided_by", "decided_at", "created_at"]
     list_filter = ["status"]
     list_select_related = ["ticket", "requester", "decided_by"]
@@ -139,9 +124,6 @@ class AccessRequestAdmin(AuditedAdmin):
     @admin.display(description="ticket", ordering="ticket__key")
     def ticket_key(self, obj: AccessRequest) -> str:
         return obj.ticket.key or f"#{obj.ticket_id}"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return _visible_for_admin(request, super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Requests come from the people asking, through the API.

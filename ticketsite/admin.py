@@ -1,15 +1,50 @@
-"""Admin base for audited models: fills audit fields from request.user, lists deleted rows on demand, restores them."""
+"""Admin base for audited models: fills audit fields from request.user, lists deleted rows on demand, shows them
+read-only, restores them; shows a service's refusal as errors of the form it came from."""
 
+from collections import Counter
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import router
 from django.db.models import Field, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from rest_framework.exceptions import APIException
 
 from ticketsite.limits import TEXT_FIELD_MAX_LENGTH
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_by", "updated_at", "deleted_by", "deleted_at", "is_deleted")
+
+SERVICE_ERRORS = (APIException, DjangoValidationError)
+# Where AuditedAdmin.changeform_view keeps a service's refusal for the second, error-showing pass over the form.
+_REFUSAL = "admin_service_refusal"
+
+
+def _lines(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [line for key, item in value.items() for line in _lines(item, f"{key}: ")]
+    if isinstance(value, list):
+        return [line for item in value for line in _lines(item, prefix)]
+    return [f"{prefix}{value}"]
+
+
+def error_text(exc: Exception) -> str:
+    """A service error as one readable line for an admin message or form error."""
+    detail: Any = getattr(exc, "detail", None) or getattr(exc, "messages", None) or str(exc)
+    return "; ".join(_lines(detail))
+
+
+def refusal_errors(exc: Exception) -> list[tuple[str | None, str]]:
+    """A service error as (field or None, message) pairs: a DRF detail keyed by field names its fields."""
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, dict):
+        return [(str(field), line) for field, value in detail.items() for line in _lines(value)]
+    return [(None, error_text(exc))]
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -47,6 +82,15 @@ def restore_selected(modeladmin: "AuditedAdmin", request: HttpRequest, queryset:
 
 
 class AuditedModelForm(forms.ModelForm):
+    service_refusal: Exception | None = None  # set by AuditedAdmin.get_form for the second pass
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.service_refusal is not None:
+            for field, message in refusal_errors(self.service_refusal):
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
     def _get_validation_exclusions(self) -> set[str]:
         # Partial unique constraints ("unique among non-deleted rows") reference is_deleted, which the form does
         # not edit; Django would skip them and the database would answer with an IntegrityError instead.
@@ -54,7 +98,8 @@ class AuditedModelForm(forms.ModelForm):
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Every change from the admin names its actor; delete is soft; deleted rows can be listed and restored."""
+    """Every change from the admin names its actor; delete is soft; deleted rows can be listed, are read-only, and can
+    be restored. Admins calling services get their refusals shown in the form (changeform_view)."""
 
     form = AuditedModelForm
     audit_readonly_fields = AUDIT_FIELDS
@@ -66,6 +111,51 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         return (DeletedFilter, *super().get_list_filter(request))
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if "is_deleted" in shown else (*shown, "is_deleted")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A deleted row is read-only until restored: services refuse to change what they cannot see.
+        if obj is not None and obj.is_deleted:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_deleted:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if obj is not None and obj.is_deleted:
+            when = timezone.localtime(obj.deleted_at).strftime("%Y-%m-%d %H:%M %Z")
+            self.message_user(
+                request,
+                f"Deleted by {obj.deleted_by or 'the system'} at {when}: read-only until restored (list filter "
+                '"deleted", action "Restore selected deleted rows").',
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, _REFUSAL, None)
+        return type(form.__name__, (form,), {"service_refusal": refusal}) if refusal is not None else form
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SERVICE_ERRORS as exc:
+            if request.method != "POST":
+                raise
+            # The service refused inside the admin's transaction, which rolled back. The form is shown again, bound to
+            # what was posted, with the refusal as its errors: that second pass is invalid, so it saves nothing.
+            setattr(request, _REFUSAL, exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return (*super().get_readonly_fields(request, obj), *self.audit_readonly_fields)
@@ -101,7 +191,7 @@ class AuditedAdmin(admin.ModelAdmin):
         self._soft_delete(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for obj in queryset:
+        for obj in queryset.filter(is_deleted=False):
             self.delete_model(request, obj)
 
     def _soft_delete(self, request: HttpRequest, obj: Any) -> None:
@@ -112,3 +202,21 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def restore_object(self, request: HttpRequest, obj: Any) -> None:
         obj.restore(actor=request.user)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, except that deleting a user names only the user and counts, per kind, the rows that go with
+    them or forbid the deletion: Django names each row, and a ticket's name is its title, whoever looks."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        _, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(objs)
+            kinds = Counter(str(type(row)._meta.verbose_name_plural) for row in collector.protected)
+            protected = [f"{count} {kind}" for kind, count in sorted(kinds.items())]
+        return [str(obj) for obj in objs], counts, perms_needed, protected

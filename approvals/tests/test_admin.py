@@ -1,11 +1,15 @@
-"""The back office: templates with inline steps, approvers on the step page, read-only processes, delegations."""
+"""The back office: templates with their steps and approvers, read-only processes, delegations. Templates and
+delegations are saved through the services, so the admin refuses what the API refuses, in the form."""
+
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from approvals.models import ApprovalProcess, ApprovalTemplate, Delegation
+from approvals.models import ApprovalProcess, ApprovalTemplate, ApprovalTemplateStepApprover, Delegation
 from approvals.tests.factories import DelegationFactory, template_with
-from tests.factories import AdminFactory, UserFactory
+from tests.factories import AdminFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +26,10 @@ def test_pages_render(admin_client, flow):
     ticket = flow.submit(flow.ticket(template))
     process = ApprovalProcess.objects.get(ticket=ticket)
     delegation = DelegationFactory()
-    step = template.steps.get()
 
     for url in [
         "/admin/approvals/approvaltemplate/",
         f"/admin/approvals/approvaltemplate/{template.pk}/change/",
-        f"/admin/approvals/approvaltemplatestep/{step.pk}/change/",
         "/admin/approvals/approvalprocess/",
         f"/admin/approvals/approvalprocess/{process.pk}/change/",
         "/admin/approvals/delegation/",
@@ -46,40 +48,130 @@ def test_processes_are_read_only(admin_client, flow):
     assert process.status == "running"
 
 
-def test_create_template_with_inline_steps_stamps_the_admin(admin_client):
+TEMPLATES = "/admin/approvals/approvaltemplate/"
+DELEGATIONS = "/admin/approvals/delegation/"
+
+
+def template_form(name="Travel", steps=(), initial=0):
+    """The template page as the browser posts it; each step: dict of order, name, approval_type, users, roles, id."""
+    data = {"name": name, "description": "", "steps-TOTAL_FORMS": str(len(steps)), "steps-INITIAL_FORMS": str(initial)}
+    for index, step in enumerate(steps):
+        prefix = f"steps-{index}-"
+        data.update({prefix + "order": step["order"], prefix + "name": step["name"], prefix + "approval_type": "any"})
+        data[prefix + "approver_users"] = [user.pk for user in step.get("users", [])]
+        data[prefix + "approver_roles"] = [role.pk for role in step.get("roles", [])]
+        if "id" in step:
+            data[prefix + "id"] = step["id"]
+            data[prefix + "DELETE"] = "on" if step.get("delete") else ""
+    return data
+
+
+def approvers_of(template):
+    return [
+        (approver.step.order, approver.step.name, approver.user_id, approver.role_id)
+        for approver in ApprovalTemplateStepApprover.objects.filter(step__template=template).order_by("step__order", "id")
+    ]
+
+
+def form_errors(response):
+    return " ".join(str(error) for error in response.context["adminform"].form.non_field_errors())
+
+
+def test_a_template_is_created_with_its_steps_and_approvers_through_the_service(admin_client):
+    manager, finance = UserFactory(), RoleFactory()
+    steps = [{"order": 1, "name": "Manager", "users": [manager]}, {"order": 2, "name": "Finance", "roles": [finance]}]
+
+    response = admin_client.post(f"{TEMPLATES}add/", template_form(steps=steps))
+
+    assert response.status_code == 302, form_errors(response)
+    template = ApprovalTemplate.objects.get(name="Travel")
+    assert approvers_of(template) == [(1, "Manager", manager.pk, None), (2, "Finance", None, finance.pk)]
+    assert template.created_by is not None
+    assert template.steps.get(order=1).created_by == template.created_by
+
+
+def test_a_template_whose_step_has_no_approver_is_refused_in_the_form(admin_client):
+    response = admin_client.post(f"{TEMPLATES}add/", template_form(steps=[{"order": 1, "name": "Manager"}]))
+
+    assert response.status_code == 200
+    assert 'Step "Manager" needs at least one approver.' in form_errors(response)
+    assert not ApprovalTemplate.all_objects.exists()
+
+
+def test_a_template_without_steps_is_refused_in_the_form(admin_client):
+    response = admin_client.post(f"{TEMPLATES}add/", template_form(steps=[]))
+
+    assert response.status_code == 200
+    assert "An approval template needs at least one step." in form_errors(response)
+    assert not ApprovalTemplate.all_objects.exists()
+
+
+def test_editing_a_template_replaces_its_steps_through_the_service(admin_client):
+    old, new = UserFactory(), UserFactory()
+    template = template_with(("all", [old]))
+    step = template.steps.get()
+    steps = [
+        {"id": step.pk, "order": 2, "name": "Renamed", "users": [new]},
+        {"order": 1, "name": "First", "users": [old]},
+    ]
+
     response = admin_client.post(
-        "/admin/approvals/approvaltemplate/add/",
-        {
-            "name": "Travel",
-            "description": "",
-            "steps-TOTAL_FORMS": "1",
-            "steps-INITIAL_FORMS": "0",
-            "steps-0-order": "1",
-            "steps-0-name": "Manager",
-            "steps-0-approval_type": "any",
-        },
+        f"{TEMPLATES}{template.pk}/change/", template_form(name="Renamed flow", steps=steps, initial=1)
     )
 
-    assert response.status_code == 302
-    template = ApprovalTemplate.objects.get(name="Travel")
-    assert template.created_by is not None
-    assert template.steps.get().created_by == template.created_by
+    assert response.status_code == 302, form_errors(response)
+    template.refresh_from_db()
+    assert template.name == "Renamed flow"
+    assert approvers_of(template) == [(1, "First", old.pk, None), (2, "Renamed", new.pk, None)]
+
+
+def test_removing_every_approver_of_a_step_is_refused_and_changes_nothing(admin_client):
+    approver = UserFactory()
+    template = template_with(("all", [approver]))
+    step = template.steps.get()
+    steps = [{"id": step.pk, "order": 1, "name": "Step 1"}]
+
+    response = admin_client.post(f"{TEMPLATES}{template.pk}/change/", template_form(name="Changed", steps=steps, initial=1))
+
+    assert response.status_code == 200
+    assert 'Step "Step 1" needs at least one approver.' in form_errors(response)
+    template.refresh_from_db()
+    assert template.name != "Changed"
+    assert approvers_of(template) == [(1, "Step 1", approver.pk, None)]
+
+
+def delegation_form(delegator, delegate, *, days=1):
+    start = timezone.now() + timedelta(days=1)
+    end = start + timedelta(days=days)
+    return {
+        "delegator": delegator.pk,
+        "delegate": delegate.pk,
+        "starts_at_0": start.strftime("%Y-%m-%d"),
+        "starts_at_1": "09:00:00",
+        "ends_at_0": end.strftime("%Y-%m-%d"),
+        "ends_at_1": "09:00:00",
+        "reason": "Holiday",
+    }
+
+
+def test_a_delegation_to_an_inactive_user_is_refused_in_the_form_and_to_an_active_one_saved(admin_client):
+    delegator, inactive, active = UserFactory(), UserFactory(is_active=False), UserFactory()
+
+    refused = admin_client.post(f"{DELEGATIONS}add/", delegation_form(delegator, inactive))
+    saved = admin_client.post(f"{DELEGATIONS}add/", delegation_form(delegator, active))
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["delegate"] == ["The delegate is an inactive user."]
+    assert saved.status_code == 302
+    delegation = Delegation.all_objects.get()
+    assert (delegation.delegator, delegation.delegate, delegation.reason) == (delegator, active, "Holiday")
+    assert delegation.created_by is not None
 
 
 def test_self_delegation_is_refused_in_the_admin(admin_client):
     user = UserFactory()
-    response = admin_client.post(
-        "/admin/approvals/delegation/add/",
-        {
-            "delegator": user.pk,
-            "delegate": user.pk,
-            "starts_at_0": "2030-01-01",
-            "starts_at_1": "00:00:00",
-            "ends_at_0": "2030-01-02",
-            "ends_at_1": "00:00:00",
-            "reason": "",
-        },
-    )
+
+    response = admin_client.post(f"{DELEGATIONS}add/", delegation_form(user, user))
 
     assert response.status_code == 200  # the form comes back with the error
     assert not Delegation.objects.exists()

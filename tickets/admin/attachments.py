@@ -6,21 +6,19 @@ The stored file is never linked by its media URL (media is not served); download
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from permissions.selectors import can_view_ticket
-from tickets.admin.visibility import on_visible_tickets
+from tickets.admin.visibility import TicketRowsAdmin
 from tickets.api.attachments import attachment_file_response
 from tickets.models import Attachment
 from tickets.services import attachments as services
-from ticketsite.admin import AuditedAdmin
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(AuditedAdmin):
+class AttachmentAdmin(TicketRowsAdmin):
     list_display = ["file_name", "owner", "size", "content_type", "created_by", "created_at", "is_deleted", "download_link"]
     list_select_related = ["ticket", "template", "created_by"]
     list_filter = ["content_type"]
@@ -28,10 +26,7 @@ class AttachmentAdmin(AuditedAdmin):
     # `file` stays out of the form: Django's widget would link the (unserved) media URL.
     fields = ("ticket", "note", "template", "file_name", "size", "content_type", "sha256", "download_link")
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # Attachments of tickets the admin user may not see are not listed; templates' are readable by everyone.
-        return on_visible_tickets(request, super().get_queryset(request), templates_too=True)
+    rows_without_ticket = True  # templates' attachments are readable by everyone
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Uploads go through the API, where the file is inspected; the admin deletes and restores.

@@ -9,36 +9,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from tickets import statemachine
-from tickets.admin.visibility import on_visible_tickets, visible_admin_tickets
+from tickets.admin.visibility import TicketRowsAdmin, visible_admin_tickets
 from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.services.templates import validate_custom_fields_schema
-from ticketsite.admin import AUDIT_FIELDS, AuditedAdmin, AuditedModelForm, restore_selected
-
-SERVICE_ERRORS = (APIException, DjangoValidationError)
-
-
-def error_text(exc: Exception) -> str:
-    """A service error as one readable line for an admin message or form error."""
-    detail: Any = getattr(exc, "detail", None) or getattr(exc, "messages", None) or str(exc)
-
-    def flatten(value: Any, prefix: str = "") -> list[str]:
-        if isinstance(value, dict):
-            return [line for key, item in value.items() for line in flatten(item, f"{key}: ")]
-        if isinstance(value, list):
-            return [line for item in value for line in flatten(item, prefix)]
-        return [f"{prefix}{value}"]
-
-    return "; ".join(flatten(detail))
+from ticketsite.admin import AUDIT_FIELDS, SERVICE_ERRORS, AuditedAdmin, AuditedModelForm, error_text, restore_selected
 
 
 class PrettyJSONField(forms.JSONField):
@@ -222,16 +204,6 @@ class TicketAdmin(AuditedAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        # A refusal from a service (raised inside the admin's transaction, which rolled back) becomes a message.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SERVICE_ERRORS as exc:
-            self.message_user(request, error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         data = form.cleaned_data
         actor: Any = request.user
@@ -272,7 +244,7 @@ class TicketAdmin(AuditedAdmin):
         ticket_services.ticket_restore(ticket=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for ticket in queryset:
+        for ticket in queryset.filter(is_deleted=False):
             try:
                 self.delete_model(request, ticket)
             except SERVICE_ERRORS as exc:
@@ -300,7 +272,7 @@ def redact_comments(modeladmin: TicketNoteAdmin, request: HttpRequest, queryset:
 
 
 @admin.register(TicketNote)
-class TicketNoteAdmin(AuditedAdmin):
+class TicketNoteAdmin(TicketRowsAdmin):
     """All timeline entries, read-only: comments are changed by their authors, events by nobody. Ticket admins redact
     comments (a secret pasted by mistake) through comment_redact."""
 
@@ -310,9 +282,6 @@ class TicketNoteAdmin(AuditedAdmin):
     search_fields = ["note", "ticket__key", "ticket__title"]
     raw_id_fields = ["ticket"]
     actions: list[Any] = [redact_comments]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return on_visible_tickets(request, super().get_queryset(request))
 
     def has_redact_permission(self, request: HttpRequest) -> bool:
         return ticket_services.is_ticket_admin(request.user)  # type: ignore[arg-type]

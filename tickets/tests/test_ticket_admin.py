@@ -8,7 +8,8 @@ from django.test import Client
 
 from approvals.tests.factories import template_with
 from tests.factories import AdminFactory, UserFactory
-from tickets.models import EventType, Ticket, TicketNote, TicketStatus, TicketTemplate
+from tickets.models import Category, EventType, Ticket, TicketNote, TicketStatus, TicketTemplate
+from tickets.services import tickets as ticket_services
 from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory, TicketTemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -288,19 +289,51 @@ def test_template_schema_is_shown_pretty_printed(admin_client):
     assert "{\n  &quot;type&quot;: &quot;object&quot;" in response.content.decode()
 
 
-def test_service_refusal_in_the_change_form_is_a_message_and_changes_nothing(admin_client):
+def test_service_refusal_in_the_change_form_is_a_form_error_and_changes_nothing(admin_client):
     # The form accepts any user id; the service refuses an inactive assignee and the whole save rolls back.
     ticket = TicketFactory(status=TicketStatus.OPEN, title="Before")
     gone = UserFactory(is_active=False)
 
-    response = admin_client.post(
-        f"{TICKETS}{ticket.pk}/change/", change_data(ticket, title="After", assignee=gone.pk), follow=True
-    )
+    response = admin_client.post(f"{TICKETS}{ticket.pk}/change/", change_data(ticket, title="After", assignee=gone.pk))
 
-    assert any("active user" in text for text in messages_of(response))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert any("active user" in error for error in form.errors["assignee"]), form.errors
+    assert form["title"].value() == "After"  # what was typed is kept
     ticket.refresh_from_db()
     assert (ticket.title, ticket.assignee) == ("Before", None)
     assert events(ticket) == []
+
+
+def test_a_deleted_ticket_shows_it_is_deleted_and_is_read_only_until_restored(admin_client, admin_user):
+    ticket = TicketFactory(status=TicketStatus.OPEN, title="Before")
+    ticket_services.ticket_delete(ticket=ticket, actor=admin_user)
+
+    page = admin_client.get(f"{TICKETS}{ticket.pk}/change/")
+    edit = admin_client.post(f"{TICKETS}{ticket.pk}/change/", change_data(ticket, title="While deleted"))
+    deleted_list = admin_client.get(TICKETS, {"deleted": "all"})
+
+    assert page.status_code == 200
+    assert any(text.startswith(f"Deleted by {admin_user}") for text in messages_of(page))
+    assert 'name="_save"' not in page.text
+    assert edit.status_code == 403
+    assert Ticket.all_objects.get(pk=ticket.pk).title == "Before"
+    assert "field-is_deleted" in deleted_list.text
+    admin_client.post(f"{TICKETS}?deleted=yes", {"action": "restore_selected", "_selected_action": [ticket.pk]})
+    restored = admin_client.post(f"{TICKETS}{ticket.pk}/change/", change_data(ticket, title="After restore"))
+    assert restored.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).title == "After restore"
+
+
+def test_every_audited_admin_keeps_deleted_rows_read_only(admin_client, admin_user):
+    category = CategoryFactory(name="Old name")
+    category.soft_delete(actor=admin_user)
+
+    edit = admin_client.post(f"/admin/tickets/category/{category.pk}/change/", {"name": "New name", "description": ""})
+    delete = admin_client.get(f"/admin/tickets/category/{category.pk}/delete/")
+
+    assert (edit.status_code, delete.status_code) == (403, 403)
+    assert Category.all_objects.get(pk=category.pk).name == "Old name"
 
 
 def test_restoring_a_ticket_deleted_while_waiting_for_approval_brings_it_back_as_a_draft(client_for, admin_user):
