@@ -17,8 +17,34 @@ from ticketsite.pagination import StandardPagination
 
 LIST_ERROR_CODES = {"required", "null", "not_a_list", "empty"}
 
+# URL segment -> the OpenAPI tag (SPECTACULAR_SETTINGS["TAGS"]) of the paths it names. A path takes the tag of its last
+# segment found here, so /tickets/{id}/attachments/ is "attachments" and /tickets/{id}/comments/ is "tickets".
+TAG_BY_SEGMENT = {
+    "auth": "auth",
+    "tickets": "tickets",
+    "ticket-templates": "templates",
+    "categories": "classification",
+    "labels": "classification",
+    "attachments": "attachments",
+    "approvals": "approvals",
+    "approval-templates": "approvals",
+    "delegations": "delegations",
+    "permissions": "grants",
+    "access-requests": "access requests",
+    "notifications": "notifications",
+    "notification-rules": "notifications",
+    "me": "directory",
+    "users": "directory",
+    "roles": "directory",
+}
+
 
 class ApiAutoSchema(AutoSchema):
+    def get_tags(self) -> list[str]:
+        segments = [segment for segment in self.path.split("/") if segment and not segment.startswith("{")]
+        tags = [TAG_BY_SEGMENT[segment] for segment in reversed(segments) if segment in TAG_BY_SEGMENT]
+        return tags[:1] or super().get_tags()
+
     def _determine_fields_with_error_codes(self) -> list[InputDataField]:
         fields = super()._determine_fields_with_error_codes()
         # drf-standardized-errors documents a nested list's items and its "steps.non_field_errors", but not the errors

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN; the CSP allows only 'self')
     "drf_standardized_errors",
     "django_tasks_db",
     "axes",
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ticketsite.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "ticketsite.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes requires: turns a locked-out admin login into a 429 page (the API answers its own 429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -211,6 +214,22 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Enterprise ticket system: tickets, approvals, permissions, notifications.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One tag per area, in this order in Swagger UI; ApiAutoSchema.get_tags assigns each path to one of them.
+    "TAGS": [
+        {"name": "auth", "description": "JWT tokens: obtain, refresh, verify, log out."},
+        {"name": "tickets", "description": "Tickets, their status transitions, comments and timeline."},
+        {"name": "templates", "description": "Ticket templates and their custom-field schemas."},
+        {"name": "classification", "description": "Categories and labels."},
+        {"name": "attachments", "description": "Files on tickets and templates."},
+        {"name": "approvals", "description": "Approval templates, a ticket's approval process, pending decisions."},
+        {"name": "delegations", "description": "Approvers' proxies for a period."},
+        {"name": "grants", "description": "Who else may view a restricted ticket (view permissions)."},
+        {"name": "access requests", "description": "Asking for, approving and denying access to a restricted ticket."},
+        {"name": "notifications", "description": "The in-app inbox and the notification rules."},
+        {"name": "directory", "description": "Users, roles and the signed-in person (read only)."},
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
@@ -243,16 +262,20 @@ TASKS = {
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="tickets@example.com")
 
-# Content security policy (Django's built-in CSP); the admin and Swagger UI need inline styles/scripts from self.
+# Content security policy (Django's built-in CSP). Scripts only from our own static files: the admin needs no inline
+# script and Swagger UI's start-up script is a separate file (SpectacularSwaggerSplitView). The admin and Swagger UI
+# still set inline styles. A browser test (tests/browser/) fails on any CSP violation.
 from django.utils.csp import CSP  # noqa: E402
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.NONE],
 }
+# Browser features no page of ours uses (ticketsite.middleware.SecurityHeadersMiddleware sends it on every response).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -269,12 +292,10 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "format": '{"time": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", "message": "%(message)s"}',
-        },
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    # One JSON object per line with the request id (ticketsite/logging.py, ticketsite/middleware.py).
+    "formatters": {"json": {"()": "ticketsite.logging.JsonFormatter"}},
+    "filters": {"request_id": {"()": "ticketsite.logging.RequestIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from ticketsite import auth_api, directory, health
@@ -28,7 +28,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(
+        # The split view serves Swagger UI's start-up script as a file (`?script`): the CSP allows no inline script.
+        SpectacularSwaggerSplitView.as_view(
             # OPTIONS would render the browsable page without its template (a 500): the docs page is GET only.
             url_name="schema",
             permission_classes=[],
