@@ -158,29 +158,33 @@ def _check_references(schema: dict[str, Any], validator_class: type[Validator], 
         ) from None
 
 
-def check_custom_fields_schema(schema: Any, *, field: str = SCHEMA_FIELD) -> type[Validator] | None:
-    """The schema must be a valid JSON Schema (its own dialect, or the latest) describing an object, safe to evaluate
-    (see `_check_references`). Returns the validator class to use, None for the empty schema (anything goes)."""
+def validate_custom_fields_schema(schema: Any) -> None:
+    """A schema a template is about to store (the API's and the admin's template forms): a valid JSON Schema of a
+    supported dialect describing an object, safe to evaluate (see `_check_references`)."""
     if not isinstance(schema, dict):
-        raise DomainValidationError("The custom fields schema must be a JSON object.", field=field)
+        raise DomainValidationError("The custom fields schema must be a JSON object.", field=SCHEMA_FIELD)
     if not schema:
-        return None
-    validator_class = _validator_class(schema, field=field)
+        return
+    validator_class = _validator_class(schema, field=SCHEMA_FIELD)
     try:
         validator_class.check_schema(schema)
     except SchemaError as exc:
         where = ".".join(str(part) for part in exc.path)
         prefix = f"at '{where}': " if where else ""
-        raise DomainValidationError(f"Not a valid JSON Schema: {prefix}{exc.message}", field=field) from None
+        raise DomainValidationError(f"Not a valid JSON Schema: {prefix}{exc.message}", field=SCHEMA_FIELD) from None
     if schema.get("type", "object") != "object":
-        raise DomainValidationError("The custom fields schema must describe an object (type 'object').", field=field)
-    _check_references(schema, validator_class, field=field)
-    return validator_class
+        raise DomainValidationError("The custom fields schema must describe an object (type 'object').", field=SCHEMA_FIELD)
+    _check_references(schema, validator_class, field=SCHEMA_FIELD)
 
 
-def validate_custom_fields_schema(schema: Any) -> None:
-    """Check a schema a template is about to store (the API's and the admin's template forms)."""
-    check_custom_fields_schema(schema)
+def _custom_fields_validator(schema: dict[str, Any]) -> Validator:
+    """A validator for a stored schema. Its dialect and references are checked again (cheap, unlike the meta-schema
+    check done on save), so a schema stored before those rules is a 400 on custom_fields, never fetched from or
+    crashed on. `format` is asserted with the dialect's own checker: every format the draft defines; unknown formats
+    are annotations, as the specification says."""
+    validator_class = _validator_class(schema, field=CUSTOM_FIELDS)
+    _check_references(schema, validator_class, field=CUSTOM_FIELDS)
+    return validator_class(schema, registry=NO_RETRIEVAL, format_checker=validator_class.FORMAT_CHECKER)
 
 
 def _error_attr(error: SchemaValidationError) -> str:
@@ -196,17 +200,13 @@ def _error_attr(error: SchemaValidationError) -> str:
 def validate_custom_fields(*, schema: dict[str, Any] | None, data: Any) -> None:
     """Validate `data` against a template's schema; every failing field is reported as "custom_fields.<path>".
 
-    The error code is the JSON Schema keyword that failed (required, type, enum, format, ...). The stored schema is
-    checked again first: one saved before a rule existed is refused (400 on custom_fields), never fetched from or
-    crashed on. `format` is asserted with the dialect's own checker (every format the draft defines; unknown formats
-    are annotations, as the specification says).
+    The error code is the JSON Schema keyword that failed (required, type, enum, format, ...).
     """
     if not isinstance(data, dict):
         raise DomainValidationError("Custom fields must be a JSON object.", field=CUSTOM_FIELDS, code="type")
-    validator_class = check_custom_fields_schema(schema or {}, field=CUSTOM_FIELDS)
-    if validator_class is None:
+    if not schema:
         return
-    validator = validator_class(schema, registry=NO_RETRIEVAL, format_checker=validator_class.FORMAT_CHECKER)
+    validator = _custom_fields_validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
     if not errors:
         return
