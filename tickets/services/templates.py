@@ -45,7 +45,7 @@ TEMPLATE_FIELDS = frozenset(
 )
 TEMPLATE_M2M_FIELDS = frozenset({"categories", "labels"})
 
-# A schema without `$schema` is read as the latest draft. Draft 3 (2010) is not offered: referencing cannot walk it.
+# A schema without `$schema` is read as the latest draft. Draft 3 (2010) is not offered: referencing crashes walking it.
 DEFAULT_VALIDATOR: type[Validator] = Draft202012Validator
 SUPPORTED_VALIDATORS: frozenset[type[Validator]] = frozenset(
     {Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator}
