@@ -1,15 +1,23 @@
 """The operator's commands: seed_demo (idempotent, every status), seed_volume (bulk load), autoclose_resolved."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ApprovalProcess, ProcessStatus
-from notifications.models import Notification, NotificationRule
+from notifications.models import EmailStatus, Notification, NotificationRule
 from permissions.models import AccessRequest, TicketViewPermission
 from tests.factories import UserFactory
 from tickets.models import EventType, Ticket, TicketNote, TicketStatus, TicketVisibility
@@ -83,6 +91,42 @@ def test_seed_demo_goes_through_the_services_so_timelines_are_real():
     assert set(AccessRequest.objects.values_list("status", flat=True)) == {"pending", "approved", "denied"}
     assert Ticket.objects.filter(visibility=TicketVisibility.RESTRICTED).exists()
     assert TicketNote.objects.filter(system=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the command commits, as when an operator runs it: e-mails queue on commit
+def test_seed_demo_discards_the_demo_emails_even_with_a_database_task_backend(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    run("seed_demo")
+
+    assert DBTaskResult.objects.count() == 0
+    assert mail.outbox == []
+    assert not Notification.objects.filter(email_status=EmailStatus.PENDING).exists()
+    assert Notification.objects.filter(email_status=EmailStatus.SKIPPED).exists()  # e-mails were asked for, not sent
+
+
+# --- create_database -----------------------------------------------------------------------------------------------
+
+
+def test_create_database_creates_a_missing_postgresql_database_and_then_leaves_it(postgres_only):
+    params = connection.get_connection_params()
+    name = f"{params['dbname']}_created"
+    credentials = params.get("user", "") + (f":{params['password']}" if params.get("password") else "")
+    url = f"postgres://{credentials}@{params.get('host', '')}:{params.get('port', 5432)}/{name}"
+    command = [sys.executable, "manage.py", "create_database"]
+    root = Path(__file__).resolve().parent.parent
+    env = os.environ | {"DATABASE_URL": url}
+    server = psycopg.connect(**(params | {"dbname": "postgres"}), autocommit=True)
+    try:
+        first = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True)
+        second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True)
+
+        assert server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        assert f"Created database {name}" in first.stdout
+        assert f"Database {name} exists" in second.stdout
+    finally:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        server.close()
 
 
 # --- seed_volume ---------------------------------------------------------------------------------------------------

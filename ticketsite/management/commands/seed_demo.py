@@ -24,7 +24,7 @@ from django.utils import timezone
 from approvals.models import ApprovalTemplate, ApprovalType, Delegation
 from approvals.selectors import actionable_slots
 from approvals.services import approval_decide, approval_template_create, delegation_create
-from notifications.models import NotificationRule
+from notifications.models import EmailStatus, Notification, NotificationRule
 from notifications.services import rule_create
 from permissions.services import access_request_approve, access_request_create, access_request_deny, grant_create
 from tickets.models import Category, Label, Ticket, TicketStatus, TicketTemplate, TicketVisibility
@@ -33,6 +33,10 @@ from tickets.services.templates import template_create
 from tickets.services.tickets import comment_create, ticket_create, ticket_transition, ticket_update
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+# Tasks enqueued while seeding go nowhere: with a database task backend, a worker would otherwise send the demo's
+# e-mails later, whatever EMAIL_BACKEND this command runs with.
+DISCARD_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 # role name -> global permissions its members hold
 ROLES: dict[str, list[str]] = {
@@ -133,20 +137,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--send-email",
             action="store_true",
-            help="Let the demo's notifications send e-mail through EMAIL_BACKEND (default: e-mails are discarded).",
+            help="Let the demo's notifications send e-mail through the task backend and EMAIL_BACKEND "
+            "(default: e-mails are discarded: no task is queued and the notifications' e-mails are marked skipped).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo's people have example.com addresses: their notification e-mails go nowhere unless asked for.
-        email_backend = None if options["send_email"] else "django.core.mail.backends.dummy.EmailBackend"
+        discard = not options["send_email"]
         # The immediate task backend logs every e-mail task at INFO; the demo's output is the list of logins.
         tasks_logger = logging.getLogger("django.tasks")
         level = tasks_logger.level
         tasks_logger.setLevel(logging.WARNING)
         try:
-            with override_settings(**({"EMAIL_BACKEND": email_backend} if email_backend else {})), transaction.atomic():
+            # The e-mail tasks are enqueued when the transaction commits, so the override must enclose the commit.
+            with override_settings(**({"TASKS": DISCARD_TASKS} if discard else {})), transaction.atomic():
+                last_notification_id = Notification.all_objects.order_by("-pk").values_list("pk", flat=True).first() or 0
                 org = self._organisation()
                 created = self._stories(org)
+                if discard:
+                    _mark_emails_skipped(after_id=last_notification_id)
         finally:
             tasks_logger.setLevel(level)
         self._report(org, created)
@@ -352,6 +361,13 @@ class Command(BaseCommand):
         for username, (_, _, role_name) in PEOPLE.items():
             self.stdout.write(f"  {username:<8} {DEMO_PASSWORD}  {role_name}")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Admin login: admin / {DEMO_PASSWORD}"))
+
+
+def _mark_emails_skipped(*, after_id: int) -> None:
+    """The e-mails this run's notifications asked for will never be sent: say so instead of leaving them pending."""
+    Notification.objects.filter(pk__gt=after_id, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.SKIPPED, updated_at=timezone.now()
+    )
 
 
 def _status_counts() -> dict[str, int]:
