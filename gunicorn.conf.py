@@ -31,8 +31,5 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = (
-    '{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "query": "%(q)s", '
-    '"status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, "user_agent": "%(a)s", '
-    '"request_id": "%({x-request-id}i)s"}'
-)
+# One JSON object per request, serialised by ticketsite.access_log (safe for any header or path).
+logger_class = "ticketsite.access_log.JsonAccessLogger"

@@ -1,10 +1,15 @@
 """Production serving: settings from the environment pass `check --deploy`, refuse to start without secrets, and the
 gunicorn configuration loads. Each check runs in a subprocess with production environment variables."""
 
+import contextlib
+import http.client
+import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +91,45 @@ def test_bench_query_counter_reports_the_queries_of_a_request():
     response = QueryCountMiddleware(view)(RequestFactory().get("/"))
 
     assert response["X-Query-Count"] == "2"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_gunicorn_access_log_lines_stay_valid_json_whatever_the_request_carries():
+    port = free_port()
+    env = production_env(WEB_CONCURRENCY="1", GUNICORN_BIND=f"127.0.0.1:{port}")
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", "ticketsite.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.1)
+        hostile = 'x" , "status": 999, "injected": "\\'
+        request = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        request.request("GET", '/healthz?q="quoted"', headers={"Host": "example.com", "User-Agent": hostile})
+        response = request.getresponse()
+        request_id = response.getheader("X-Request-ID")
+        response.read()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+
+    access_lines = [json.loads(line) for line in output.splitlines() if '"duration_ms"' in line]
+    assert response.status == 200
+    assert len(access_lines) == 1, output
+    assert access_lines[0]["user_agent"] == hostile
+    assert access_lines[0]["query"] == 'q="quoted"'
+    assert access_lines[0]["status"] == 200
+    assert "injected" not in access_lines[0]
+    assert access_lines[0]["request_id"] == request_id
