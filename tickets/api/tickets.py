@@ -167,7 +167,7 @@ class CommentSerializer(StrictInputSerializer):
 class RedactionSerializer(StrictInputSerializer):
     """Why the comment is redacted (optional). It is shown on the comment_redacted event: never repeat the secret."""
 
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=REMARK_MAX_LENGTH)
 
 
 class TicketConflictErrorSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from notifications.tests.factories import NotificationRuleFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import EventType, TicketNote, TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory
+from ticketsite.limits import REMARK_MAX_LENGTH
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +218,7 @@ def test_a_deleted_comment_still_holds_its_text_and_can_be_redacted(author, clie
     "body",
     [
         pytest.param({"reason": 5}, id="reason-not-text"),
-        pytest.param({"reason": "x" * 501}, id="reason-too-long"),
+        pytest.param({"reason": "x" * (REMARK_MAX_LENGTH + 1)}, id="reason-too-long"),
         pytest.param({"note": "replacement"}, id="unknown-field"),
         pytest.param(["reason"], id="not-an-object"),
     ],
