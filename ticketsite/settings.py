@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "approvals",
     "permissions",
     "notifications",
+    "demo",  # development data commands (seed_demo, seed_volume); no other app imports it
 ]
 
 MIDDLEWARE = [
