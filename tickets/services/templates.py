@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from graphlib import CycleError, TopologicalSorter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import referencing
 import referencing.jsonschema
@@ -24,10 +24,12 @@ from referencing._core import Resolver  # the documented Resolver; the package e
 from referencing.exceptions import Unresolvable
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from approvals.models import ApprovalTemplate
 from tickets.models import Category, Label, TicketPriority, TicketTemplate, TicketVisibility
 from ticketsite.errors import DomainValidationError
 from ticketsite.models import Actor
+
+if TYPE_CHECKING:  # a ticket template names its approval template; approvals is a higher app (docs/architecture.md)
+    from approvals.models import ApprovalTemplate
 
 CUSTOM_FIELDS = "custom_fields"
 SCHEMA_FIELD = "custom_fields_schema"
@@ -50,6 +52,7 @@ DEFAULT_VALIDATOR: type[Validator] = Draft202012Validator
 SUPPORTED_VALIDATORS: frozenset[type[Validator]] = frozenset(
     {Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator}
 )
+
 # References resolve inside the schema (and jsonschema's bundled meta-schemas) only: referencing's default `retrieve`
 # raises for every URI, so validation never opens a URL or a file (jsonschema's own default registry would fetch).
 NO_RETRIEVAL = referencing.Registry()

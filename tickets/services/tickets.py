@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -14,7 +14,6 @@ from django.db import models, transaction
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
-from approvals.models import ApprovalTemplate
 from permissions.selectors import can_view_ticket
 from tickets import signals, statemachine
 from tickets.models import (
@@ -40,6 +39,9 @@ from ticketsite.limits import (
 )
 from ticketsite.models import Actor
 from ticketsite.throttling import parse_rate
+
+if TYPE_CHECKING:  # the ticket names its approval template; approvals is a higher app (docs/architecture.md)
+    from approvals.models import ApprovalTemplate
 
 ADMIN_CHANGE_PERMISSION = "tickets.change_ticket"
 ADMIN_DELETE_PERMISSION = "tickets.delete_ticket"
