@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, SlotStatus
 from approvals.selectors import actionable_slots
@@ -44,6 +43,5 @@ class DelegationFilter(django_filters.FilterSet):
         fields = ["active", "delegator", "delegate"]
 
     def filter_active(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        now = timezone.now()
-        in_force = Q(starts_at__lte=now, ends_at__gt=now)
-        return queryset.filter(in_force) if value else queryset.exclude(in_force)
+        in_force = Delegation.objects.in_force().values("pk")
+        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from ticketsite.models import AuditedModel
+from ticketsite.models import AuditedModel, SoftDeleteQuerySet
 
 
 class ApprovalType(models.TextChoices):
@@ -42,6 +46,20 @@ def _user_xor_role(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False),
         name=f"{prefix}_user_xor_role",
+    )
+
+
+def by_filler(approvers: QuerySet[Any]) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """Approver slots (of a template or of a process) as (slot, `filler`) rows, one per person who fills a slot directly
+    (SPEC §6): the user a slot names, and each current member of the role it names. The one definition of "fills a
+    slot": eligibility, visibility and notifications all start from it.
+
+    Two querysets, for a UNION: filtered on `filler`, each is answered from an index ((user, ticket), or the person's
+    roles then (role, ticket)), where one OR over both made the planner scan every slot.
+    """
+    return (
+        approvers.filter(user__isnull=False).annotate(filler=F("user")),
+        approvers.filter(role__isnull=False).annotate(filler=F("role__user")),
     )
 
 
@@ -165,6 +183,23 @@ class ApprovalProcessStepApprover(AuditedModel):
         return f"slot {self.pk} ({self.status})"
 
 
+class DelegationQuerySet(SoftDeleteQuerySet):
+    def in_force(self, at: datetime | None = None) -> Self:
+        """Delegations lending their rights at `at` (default now): inside [starts_at, ends_at), delegator active."""
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at, delegator__is_active=True)
+
+
+class DelegationManager(models.Manager.from_queryset(DelegationQuerySet)):  # type: ignore[misc]
+    """Deleted delegations do not exist for ordinary code (as ticketsite.models.AliveManager)."""
+
+    def get_queryset(self) -> DelegationQuerySet:
+        return super().get_queryset().filter(is_deleted=False)
+
+
+AllDelegationsManager = models.Manager.from_queryset(DelegationQuerySet)
+
+
 class Delegation(AuditedModel):
     """The delegator's approval rights, lent to the delegate during [starts_at, ends_at). Not transitive."""
 
@@ -173,6 +208,9 @@ class Delegation(AuditedModel):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.TextField(blank=True, default="")
+
+    objects: ClassVar[DelegationManager] = DelegationManager()
+    all_objects: ClassVar[AllDelegationsManager] = AllDelegationsManager()
 
     class Meta:
         db_table = "delegations"

@@ -1,24 +1,17 @@
 """Reads of the approval engine: who may act on which slot, the pending list, processes and templates for the API.
 
-`acting_route` (one slot, decision time) and `actionable_slots` (the `?mine=pending` list, one SQL query) state the
-same eligibility rule; tests hold them to each other:
-
-- the slot is pending, its step active, its process running, its ticket waiting for approval;
-- the actor is active and is not the ticket's creator;
-- the actor fills the slot directly (user slot naming them, or a current member of the role slot), or as the active
-  delegate of a user who does (one level only; the delegator is active and is not the ticket's creator);
-- one person, one slot per step: nobody who already took part in a decision of the step (as actor or as the person
-  represented) takes part in another one of the same step.
+The eligibility rule (SPEC §6) is written once, in `_routes`; both directions are derived from it:
+`actionable_slots(user)` (the `?mine=pending` list) and `acting_route` (one slot, decision time) evaluate it for one
+user; `users_who_may_act(slots)` (who is asked to approve) evaluates it per candidate user, correlated. What "fills a
+slot" means is `approvals.models.by_filler` (approvals/models.py), shared with the visibility rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from approvals.models import (
     ApprovalProcess,
@@ -31,34 +24,59 @@ from approvals.models import (
     ProcessStatus,
     SlotStatus,
     StepStatus,
+    by_filler,
 )
-from permissions.selectors import active_delegator_ids, is_active_user, visible_tickets
+from permissions.selectors import UserRef, is_active_user, one_level_in, union_of, visible_tickets
 from tickets.models import Ticket, TicketStatus
 
 Slot = ApprovalProcessStepApprover
-UserGroup = User.groups.through
 
 DELEGATION_VIEW_ALL_PERMISSION = "approvals.view_delegation"
 
 
-# --- eligibility ---------------------------------------------------------------------------------------------------
+# --- eligibility: the one rule -------------------------------------------------------------------------------------
 
 
-def active_delegations_to(user: User) -> QuerySet[Delegation]:
-    """Delegations lending `user` someone's approval rights right now (the delegator still active)."""
-    now = timezone.now()
-    return Delegation.objects.filter(delegate=user, starts_at__lte=now, ends_at__gt=now, delegator__is_active=True)
+def _involved(person: UserRef) -> Exists:
+    """Whether `person` already took part in a decision of the row's step (as actor or as the person represented)."""
+    inner = one_level_in(person)
+    return Exists(Slot.all_objects.filter(step=OuterRef("step")).filter(Q(acted_by=inner) | Q(on_behalf_of=inner)))
 
 
-def involved_user_ids(step: ApprovalProcessStep) -> set[int]:
-    """People who already took part in a decision of `step`: who acted, and on whose behalf."""
-    rows = Slot.objects.filter(step=step, acted_by__isnull=False).values_list("acted_by_id", "on_behalf_of_id")
-    return {pk for pair in rows for pk in pair if pk is not None}
+def _may_take_part(slots: QuerySet[Slot], person: UserRef) -> QuerySet[Slot]:
+    """The slots in which `person` may take part: not their own ticket's, and no decision of the step yet."""
+    return slots.exclude(ticket__created_by=person).exclude(_involved(person))
 
 
-def _involves(person: User | OuterRef, step: OuterRef) -> Exists:
-    """Whether `person` took part in a decision of `step` (as actor or as the person represented)."""
-    return Exists(Slot.objects.filter(step=step).filter(Q(acted_by=person) | Q(on_behalf_of=person)))
+def _routes(slots: QuerySet[Slot], actor: UserRef) -> list[QuerySet[Slot]]:
+    """THE eligibility rule: the ways an active `actor` may decide one of `slots` now, as UNION branches.
+
+    - the slot is open: pending, its step active, its process running, its ticket waiting for approval;
+    - the actor may take part: not the ticket's creator, and no part in a decision of the step yet;
+    - the person whose right is used (the `filler`) fills the slot directly (by_filler) and may take part too, and is
+      the actor, or lent the actor their rights by a delegation in force (one level: not transitive).
+
+    So the creator never approves their own ticket, directly, through a role or as a proxy (SPEC §6), and nobody
+    approves *for* the creator either: a delegate acts on what the delegator could, and the creator could not.
+    One person, one slot per step, whether acting or represented.
+
+    `actor` is a user id, or an OuterRef to one (`users_who_may_act`). Four branches (direct or delegated, user or
+    role slot), each answered from an index: an OR over them made PostgreSQL scan every pending slot.
+    """
+    open_slots = slots.filter(
+        status=SlotStatus.PENDING,
+        step__status=StepStatus.ACTIVE,
+        process__status=ProcessStatus.RUNNING,
+        process__is_deleted=False,
+        ticket__status=TicketStatus.WAITING_APPROVAL,
+        ticket__is_deleted=False,
+    )
+    delegators = Delegation.objects.in_force().filter(delegate=one_level_in(actor)).order_by().values("delegator")
+    branches: list[QuerySet[Slot]] = []
+    for rows in by_filler(_may_take_part(open_slots, actor)):
+        branches.append(rows.filter(filler=actor))
+        branches.append(_may_take_part(rows.filter(filler__in=delegators), F("filler")))
+    return branches
 
 
 @dataclass(frozen=True)
@@ -68,30 +86,18 @@ class Route:
     on_behalf_of: User | None
 
 
-def acting_route(*, actor: User, slot: Slot, ticket: Ticket) -> Route | None:
-    """How `actor` may decide `slot` now, or None. Slot state (pending, active step, ...) is the caller's business."""
-    if not actor.is_active or actor.pk == ticket.created_by_id:
+def acting_route(*, actor: User, slot: Slot) -> Route | None:
+    """How `actor` may decide `slot` now, or None. Direct rights win; between delegators, the earliest delegation."""
+    if not actor.is_active:
         return None
-    # One query answers the direct routes: has the actor taken part in the step, and are they in the slot's role?
-    actor_involved, actor_in_role = (
-        Slot.all_objects.filter(pk=slot.pk)
-        .annotate(
-            actor_involved=_involves(actor, OuterRef("step")),
-            actor_in_role=Exists(UserGroup.objects.filter(user_id=actor.pk, group_id=OuterRef("role"))),
-        )
-        .values_list("actor_involved", "actor_in_role")
-        .get()
-    )
-    if actor_involved:
-        return None
-    if slot.user_id == actor.pk or (slot.role_id is not None and actor_in_role):
+    fillers = set(union_of(_routes(Slot.objects.filter(pk=slot.pk), actor.pk), "filler").values_list("filler", flat=True))
+    if actor.pk in fillers:
         return Route(on_behalf_of=None)
-    involved = involved_user_ids(slot.step)
-    fills_slot = Q(delegator_id=slot.user_id) if slot.user_id is not None else Q(delegator__groups=slot.role_id)
+    if not fillers:
+        return None
     delegation = (
-        active_delegations_to(actor)
-        .filter(fills_slot)
-        .exclude(delegator_id__in=[*involved, ticket.created_by_id or 0])
+        Delegation.objects.in_force()
+        .filter(delegate=actor, delegator__in=fillers)
         .select_related("delegator")
         .order_by("starts_at", "id")
         .first()
@@ -102,51 +108,34 @@ def acting_route(*, actor: User, slot: Slot, ticket: Ticket) -> Route | None:
 def actionable_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
     """Exactly the slots `user` may decide now (the `?mine=pending` list), as one query.
 
-    Shaped for the planner, like permissions.selectors.approver_ticket_ids: a UNION of one branch per way of filling a
-    slot (named user, role member, delegate of a named user, delegate of a role member), each answered from the
-    (user, ticket) / (role, ticket) indexes, instead of an OR that made PostgreSQL scan every pending slot; and a
-    UNION is not flattened into the caller's query, so `?mine=pending` (this set inside the visible slots) starts from
-    these few rows instead of evaluating the visibility rule over the whole tickets table.
-
-    Visibility is implied, not re-checked: whoever may fill a slot (directly, by role, or as an active delegate) is an
-    approver of its ticket, and approvers see their tickets (SPEC §7, permissions.selectors.approver_ticket_ids); what
-    the rule adds beyond that is "not deleted". A test holds this to permissions.selectors.visible_tickets.
+    A UNION (not flattened into the caller's query), so `?mine=pending` starts from these few rows. Visibility is
+    implied, not re-checked: whoever may decide a slot fills it or is the active delegate of someone who does, and
+    such approvers see the ticket (SPEC §7, permissions.selectors.approver_ticket_ids, from the same by_filler).
     """
     if not is_active_user(user):
         return Slot.objects.none()
     assert isinstance(user, User)
-    decidable = (
-        Slot.objects.filter(
-            status=SlotStatus.PENDING,
-            step__status=StepStatus.ACTIVE,
-            process__status=ProcessStatus.RUNNING,
-            process__is_deleted=False,
-            ticket__status=TicketStatus.WAITING_APPROVAL,
-            ticket__is_deleted=False,
-        )
-        .exclude(ticket__created_by=user)
-        .filter(~_involves(user, OuterRef("step")))
-        .order_by()
-    )
-    via_delegation = Exists(
-        active_delegations_to(user)
-        .filter(Q(delegator=OuterRef("user")) | Q(delegator__groups=OuterRef("role")))
-        .exclude(delegator=Coalesce(OuterRef("ticket__created_by"), Value(0)))
-        .exclude(_involves(OuterRef("delegator"), OuterRef(OuterRef("step"))))
-    )
-    delegators = active_delegator_ids(user)
-    ids = (
-        decidable.filter(user=user)
-        .values("pk")
-        .union(
-            decidable.filter(role__in=user.groups.order_by().values("id")).values("pk"),
-            decidable.filter(user__in=delegators).filter(via_delegation).values("pk"),
-            decidable.filter(role__in=Group.objects.filter(user__in=delegators).order_by().values("id"))
-            .filter(via_delegation)
-            .values("pk"),
-        )
-    )
-    return Slot.objects.filter(pk__in=ids)
+    return Slot.objects.filter(pk__in=union_of(_routes(Slot.objects.all(), user.pk), "pk"))
+
+
+def users_who_may_act(slots: QuerySet[Slot]) -> QuerySet[User]:
+    """Active users who may decide at least one of `slots` now: actionable_slots turned around (the same `_routes`,
+    evaluated per user). Only the people who fill the slots and their delegates in force are evaluated."""
+    fillers = [rows.values("filler") for rows in by_filler(slots)]
+    delegates = Delegation.objects.in_force().filter(delegator__in=union_of(fillers)).order_by().values("delegate")
+    candidates = union_of([*fillers, delegates])
+    may_act = Exists(union_of(_routes(slots, OuterRef("pk")), "pk"))
+    return User.objects.filter(is_active=True, pk__in=candidates).filter(may_act)
+
+
+def staffed_approvers(approvers: QuerySet[ApprovalTemplateStepApprover], *, creator_id: int | None) -> set[int]:
+    """Which of `approvers` (a template's slots, at submit) an active user other than the ticket's creator fills
+    directly. Delegates do not count: a delegation may have ended by the time the step starts."""
+    people = User.objects.filter(is_active=True)
+    if creator_id is not None:
+        people = people.exclude(pk=creator_id)
+    staffed = union_of([rows.filter(filler__in=people.values("pk")) for rows in by_filler(approvers)], "pk")
+    return set(staffed.values_list("pk", flat=True))
 
 
 # --- reads for the API ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from approvals.models import (
     SlotStatus,
     StepStatus,
 )
-from approvals.selectors import acting_route
+from approvals.selectors import acting_route, staffed_approvers
 from tickets.models import Ticket, TicketStatus, TicketTemplate
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
 
@@ -57,22 +57,19 @@ def _describe_slot(slot: ApprovalTemplateStepApprover | Slot) -> str:
 
 def _check_eligible_approvers(*, ticket: Ticket, steps: list[ApprovalTemplateStep]) -> None:
     """Refuse (400, naming the step and slot) a template with a slot nobody but the creator could fill."""
-    role_ids = {slot.role_id for step in steps for slot in step.approvers.all() if slot.role_id is not None}
-    memberships = User.groups.through.objects.filter(group_id__in=role_ids, user__is_active=True)
-    if ticket.created_by_id is not None:
-        memberships = memberships.exclude(user_id=ticket.created_by_id)
-    staffed_roles = set(memberships.values_list("group_id", flat=True).distinct()) if role_ids else set()
+    approvers = ApprovalTemplateStepApprover.objects.filter(pk__in=[slot.pk for step in steps for slot in step.approvers.all()])
+    staffed = staffed_approvers(approvers, creator_id=ticket.created_by_id)
     for step in steps:
         for position, slot in enumerate(step.approvers.all(), start=1):
-            where = f'Step {step.order} "{step.name}", slot {position} ({_describe_slot(slot)})'
-            if slot.user is not None and slot.user_id == ticket.created_by_id:
-                problem = "names the ticket's creator, who cannot approve their own ticket"
-            elif slot.user is not None and not slot.user.is_active:
-                problem = "names an inactive user"
-            elif slot.role_id is not None and slot.role_id not in staffed_roles:
-                problem = "has no active member other than the ticket's creator"
-            else:
+            if slot.pk in staffed:
                 continue
+            if slot.user is None:
+                problem = "has no active member other than the ticket's creator"
+            elif slot.user_id == ticket.created_by_id:
+                problem = "names the ticket's creator, who cannot approve their own ticket"
+            else:
+                problem = "names an inactive user"
+            where = f'Step {step.order} "{step.name}", slot {position} ({_describe_slot(slot)})'
             raise DomainValidationError(f"{where} {problem}.", field="approval_template", code="no_eligible_approver")
 
 
@@ -208,9 +205,9 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
     _ensure_actionable(ticket=ticket, process=process, step=step, slot=slot)
     if user is None or not user.is_active:
         raise DomainPermissionDenied("Only an active user can decide an approval.")
-    if user.pk == ticket.created_by_id:
+    if user.pk == ticket.created_by_id:  # the rule refuses them too (acting_route); this only says why
         raise DomainPermissionDenied("The creator of a ticket cannot act on its approvals.")
-    route = acting_route(actor=user, slot=slot, ticket=ticket)
+    route = acting_route(actor=user, slot=slot)
     if route is None:
         raise DomainPermissionDenied(
             "You cannot decide this slot: it is not yours, your role's, or that of someone who delegated to you now, "

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Permission, User
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, QuerySet
 
-from approvals.models import ApprovalProcessStep, ApprovalProcessStepApprover, Delegation, ProcessStatus, SlotStatus, StepStatus
+from approvals.models import ApprovalProcessStep, ProcessStatus, StepStatus
+from approvals.selectors import users_who_may_act
 from notifications.models import Notification, NotificationRule
-from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
-from permissions.selectors import VIEW_ALL_PERMISSION, visible_tickets
-from tickets.models import Ticket, TicketVisibility
+from permissions.models import AccessRequest, AccessRequestStatus
+from permissions.selectors import users_who_may_see, visible_tickets
+from tickets.models import Ticket
 
 UserGroup = User.groups.through
 RuleUser = NotificationRule.users.through
@@ -52,6 +52,7 @@ def rule_member_ids(rule_ids: Iterable[int]) -> dict[int, set[int]]:
 
 
 def active_step_of(ticket: Ticket) -> ApprovalProcessStep | None:
+    """The active step of the ticket's running process, whose approvers "the approvers" of a rule are."""
     return (
         ApprovalProcessStep.objects.filter(
             process__ticket=ticket, process__status=ProcessStatus.RUNNING, status=StepStatus.ACTIVE
@@ -61,67 +62,18 @@ def active_step_of(ticket: Ticket) -> ApprovalProcessStep | None:
     )
 
 
-def step_approver_ids(step: ApprovalProcessStep, *, exclude_user_id: int | None) -> set[int]:
-    """Who may act on the step's pending slots, in one query: slot users, current members of slot roles, and the
-    active delegates of either (one level; the delegator active).
-
-    The ticket's creator (`exclude_user_id`) never approves their own ticket, so is never asked to.
-    """
-    pending = ApprovalProcessStepApprover.objects.filter(step=step, status=SlotStatus.PENDING).order_by()
-    slot_users = pending.filter(user__isnull=False).values_list("user_id", flat=True)
-    role_members = UserGroup.objects.filter(group_id__in=pending.filter(role__isnull=False).values("role_id")).values_list(
-        "user_id", flat=True
-    )
-    now = timezone.now()
-    delegates = (
-        Delegation.objects.filter(starts_at__lte=now, ends_at__gt=now, delegator__is_active=True)
-        .filter(Q(delegator_id__in=slot_users) | Q(delegator_id__in=role_members))
-        .order_by()
-        .values_list("delegate_id", flat=True)
-    )
-    user_ids = set(slot_users.union(role_members, delegates).order_by())  # a union keeps the model's default ordering
-    if exclude_user_id is not None:
-        user_ids.discard(exclude_user_id)
-    return user_ids
+def step_approver_ids(step: ApprovalProcessStep) -> set[int]:
+    """Who may decide a slot of `step` now (approvals' eligibility rule, one query): nobody is asked to approve who would
+    then be refused, such as the delegate of the ticket's creator."""
+    return set(users_who_may_act(step.approvers.all()).values_list("id", flat=True))
 
 
 def users_who_can_view_ticket(ticket: Ticket, user_ids: Iterable[int]) -> set[int]:
-    """Which of `user_ids` may see `ticket` now, in one query: permissions.selectors.visible_tickets turned around.
-
-    Mirrors the rule of SPEC §7 (inactive users see nothing; internal tickets everyone; restricted tickets the creator,
-    the assignee, grantees, approvers of its processes and their active delegates, and holders of view_all_tickets).
-    A test keeps it in step with permissions.selectors.can_view_ticket.
-    """
+    """Which of `user_ids` may see `ticket` now (permissions' visibility rule, one query)."""
     ids = set(user_ids)
-    if not ids or ticket.is_deleted:
+    if not ids:
         return set()
-    users = User.objects.filter(id__in=ids, is_active=True)
-    if ticket.visibility != TicketVisibility.RESTRICTED:
-        return set(users.values_list("id", flat=True))
-
-    view_all = Permission.objects.filter(
-        content_type__app_label=VIEW_ALL_PERMISSION.split(".")[0], codename=VIEW_ALL_PERMISSION.split(".")[1]
-    )
-    slots = ApprovalProcessStepApprover.objects.filter(ticket_id=ticket.pk)
-    slot_members = UserGroup.objects.filter(group_id__in=slots.filter(role__isnull=False).values("role_id")).values("user_id")
-    approver_ids = Q(id__in=slots.filter(user__isnull=False).values("user_id")) | Q(id__in=slot_members)
-    now = timezone.now()
-    delegates = Delegation.objects.filter(starts_at__lte=now, ends_at__gt=now, delegator__is_active=True).filter(
-        Q(delegator_id__in=slots.filter(user__isnull=False).values("user_id")) | Q(delegator_id__in=slot_members)
-    )
-    grants = TicketViewPermission.objects.filter(ticket_id=ticket.pk)
-    visible = (
-        Q(id=ticket.created_by_id)
-        | Q(id=ticket.assignee_id)
-        | Q(id__in=grants.filter(user__isnull=False).values("user_id"))
-        | Q(id__in=UserGroup.objects.filter(group_id__in=grants.filter(role__isnull=False).values("role_id")).values("user_id"))
-        | approver_ids
-        | Q(id__in=delegates.values("delegate_id"))
-        | Q(is_superuser=True)
-        | Q(id__in=User.user_permissions.through.objects.filter(permission__in=view_all).values("user_id"))
-        | Q(id__in=UserGroup.objects.filter(group__permissions__in=view_all).values("user_id"))
-    )
-    return set(users.filter(visible).values_list("id", flat=True))
+    return set(users_who_may_see(ticket).filter(id__in=ids).values_list("id", flat=True))
 
 
 def inbox(user: User) -> QuerySet[Notification]:

@@ -90,7 +90,7 @@ def _recipients_by_rule(event: Event, rules: list[NotificationRule]) -> dict[int
         if rule.notify_approvers:
             if approver_ids is None:
                 step = event.step or selectors.active_step_of(ticket)
-                approver_ids = selectors.step_approver_ids(step, exclude_user_id=ticket.created_by_id) if step else set()
+                approver_ids = selectors.step_approver_ids(step) if step else set()
             user_ids |= approver_ids
         rule_channels = set(rule.channels or []) & set(Channel.values)
         for user_id in user_ids:

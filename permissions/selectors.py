@@ -1,18 +1,19 @@
 """The one visibility rule (SPEC §7): which tickets a user may see. Every read path of a ticket goes through here.
 
-`visible_tickets(user)` is a single SQL query (OR of indexed sub-selects); `get_visible_ticket` fetches *and*
-authorises, answering the same 404 for "missing" and "forbidden".
+The rule is written once, in `_sees`; `visible_tickets(user)` (a single SQL query, OR of indexed sub-selects) and
+`users_who_may_see(ticket)` (the same rule evaluated per user, correlated) are its two directions. `get_visible_ticket`
+fetches *and* authorises, answering the same 404 for "missing" and "forbidden".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Self
 
-from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from approvals.models import ApprovalProcessStepApprover, Delegation
+from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
 from permissions.models import AccessRequest, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from ticketsite.errors import DomainNotFound
@@ -42,46 +43,67 @@ def parse_pk(value: Any) -> int:
     return pk
 
 
-def active_delegator_ids(user: User) -> QuerySet:
-    """Users who lent `user` their approval rights right now (one level only: delegation is not transitive)."""
-    now = timezone.now()
-    return (
-        Delegation.objects.filter(delegate=user, starts_at__lte=now, ends_at__gt=now, delegator__is_active=True)
-        .order_by()
-        .values("delegator_id")
-    )
+# A user in a rule written once for both directions: an id (one given user), or a reference to the user column of an
+# enclosing query (OuterRef, F) when the rule is evaluated per user.
+type UserRef = int | F
+
+UserGroup = User.groups.through
 
 
-def approver_ticket_ids(user: User) -> QuerySet:
-    """Tickets on whose approval processes `user` is an approver: directly, through a role, or as an active delegate.
+def one_level_in(ref: UserRef) -> UserRef:
+    """`ref` as seen from a sub-query one level further in: an outer reference reaches one level further out."""
+    if isinstance(ref, OuterRef):
+        return OuterRef(ref)
+    if isinstance(ref, F):
+        return OuterRef(str(ref.name))  # type: ignore[attr-defined]  # F.name is untyped in the stubs
+    return ref
+
+
+def union_of(branches: Sequence[QuerySet], *fields: str) -> QuerySet:
+    """The UNION of `branches`, each reduced to `fields` (if given) and unordered (a compound query takes no ORDER BY)."""
+    parts = [branch.order_by().values(*fields) if fields else branch.order_by() for branch in branches]
+    return parts[0].union(*parts[1:]).order_by()  # union() brings the model's default ordering back
+
+
+def roles_of(user: UserRef) -> QuerySet:
+    """The ids of `user`'s current roles, for a sub-select."""
+    return UserGroup.objects.filter(user_id=one_level_in(user)).values("group_id")
+
+
+def approver_ticket_ids(user: UserRef) -> QuerySet:
+    """Tickets on whose approval processes `user` is an approver (SPEC §7): they fill a slot directly
+    (approvals' `by_filler`, the same definition eligibility uses), or are the delegate in force of someone who does.
 
     A UNION of simple branches, each an equality or an `IN (subquery)` semi-join that the planner answers from the
     (user, ticket) / (role, ticket) indexes; an OR inside one WHERE would make it scan every slot.
     """
-    delegators = active_delegator_ids(user)
-    slots = ApprovalProcessStepApprover.objects.order_by()
-    return (
-        slots.filter(user=user)
-        .values("ticket_id")
-        .union(
-            slots.filter(role__in=user.groups.order_by().values("id")).values("ticket_id"),
-            slots.filter(user__in=delegators).values("ticket_id"),
-            slots.filter(role__in=Group.objects.filter(user__in=delegators).order_by().values("id")).values("ticket_id"),
-        )
-    )
+    delegators = Delegation.objects.in_force().filter(delegate=one_level_in(user)).order_by().values("delegator")
+    branches = []
+    for rows in by_filler(ApprovalProcessStepApprover.objects.all()):
+        branches += [rows.filter(filler=user), rows.filter(filler__in=delegators)]
+    return union_of(branches, "ticket_id")
 
 
-def granted_ticket_ids(user: User) -> QuerySet:
+def granted_ticket_ids(user: UserRef) -> QuerySet:
     """Tickets with a live (not revoked) grant to `user` or to one of their current roles (same UNION shape)."""
-    grants = TicketViewPermission.objects.order_by()
-    by_user = grants.filter(user=user).values("ticket_id")
-    by_role = grants.filter(role__in=user.groups.order_by().values("id")).values("ticket_id")
-    return by_user.union(by_role)
+    grants = TicketViewPermission.objects.all()
+    return union_of([grants.filter(user=user), grants.filter(role__in=roles_of(user))], "ticket_id")
 
 
-def related_ticket_ids(user: User) -> QuerySet:
+def related_ticket_ids(user: UserRef) -> QuerySet:
     """Restricted access beyond creator and assignee: grants and approver slots, as one UNION sub-select."""
     return granted_ticket_ids(user).union(approver_ticket_ids(user))
+
+
+def _sees(user: UserRef) -> Q:
+    """THE visibility rule (SPEC §7) for a user without view_all_tickets, as a filter on tickets: internal, or created
+    by, assigned to, granted to or approved by `user` (an id, or a reference to a user column outside)."""
+    return (
+        Q(visibility=TicketVisibility.INTERNAL)
+        | Q(created_by=user)
+        | Q(assignee=user)
+        | Q(id__in=related_ticket_ids(one_level_in(user)))
+    )
 
 
 def can_view_all(user: User) -> bool:
@@ -150,11 +172,17 @@ def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket
     assert isinstance(user, User)
     if can_view_all(user):
         return _with_split_count(tickets)
-    return _with_split_count(
-        tickets.filter(
-            Q(visibility=TicketVisibility.INTERNAL) | Q(created_by=user) | Q(assignee=user) | Q(id__in=related_ticket_ids(user))
-        )
-    )
+    return _with_split_count(tickets.filter(_sees(user.pk)))
+
+
+def users_who_may_see(ticket: Ticket) -> QuerySet[User]:
+    """Active users who may see `ticket` now: visible_tickets turned around. The same `_sees`, evaluated per user, and
+    view_all_tickets through Django's reverse of has_perm (`with_perm`, the model backend, where permissions live)."""
+    alive = Ticket.objects.filter(pk=ticket.pk)
+    # Named, since other backends (axes) hold no permissions and with_perm refuses to guess among several.
+    view_all = User.objects.with_perm(VIEW_ALL_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+    sees = Exists(alive.filter(_sees(OuterRef("pk"))))
+    return User.objects.filter(is_active=True).filter((Q(pk__in=view_all.values("pk")) & Exists(alive)) | sees)
 
 
 def can_view_ticket(user: User | AnonymousUser | None, ticket: Ticket) -> bool:

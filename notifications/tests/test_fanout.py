@@ -23,7 +23,7 @@ from notifications.tests.helpers import _field_change, send_event
 from permissions.models import AccessRequest, AccessRequestStatus
 from permissions.selectors import can_view_ticket
 from tests.factories import RoleFactory, UserFactory
-from tickets.models import Ticket, TicketPriority, TicketVisibility
+from tickets.models import Ticket, TicketPriority, TicketStatus, TicketVisibility
 from tickets.tests.factories import CategoryFactory, TicketFactory, TicketTemplateFactory
 
 pytestmark = pytest.mark.usefixtures("no_default_rules")
@@ -54,7 +54,7 @@ class World:
 @pytest.fixture
 def world(db: Any) -> World:
     creator, assignee = UserFactory(), UserFactory()
-    ticket = TicketFactory(created_by=creator, assignee=assignee)
+    ticket = TicketFactory(created_by=creator, assignee=assignee, status=TicketStatus.WAITING_APPROVAL)  # a running process
     role = RoleFactory()
     approver_role = RoleFactory()
     slot_user, slot_role_member = UserFactory(), UserFactory(roles=[approver_role])
@@ -250,7 +250,7 @@ def test_approvers_exclude_the_creator_decided_slots_and_ended_delegations(db: A
     role = RoleFactory()
     creator.groups.add(role)
     member = UserFactory(roles=[role])
-    ticket = TicketFactory(created_by=creator)
+    ticket = TicketFactory(created_by=creator, status=TicketStatus.WAITING_APPROVAL)
     step = ApprovalStepFactory(process__ticket=ticket)
     ApprovalSlotFactory(step=step, role=role)
     done = UserFactory()

@@ -19,7 +19,7 @@ from notifications.tests.factories import (
 )
 from notifications.tests.helpers import send_event
 from tests.factories import RoleFactory, UserFactory
-from tickets.models import TicketVisibility
+from tickets.models import TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.usefixtures("no_default_rules")
@@ -50,7 +50,9 @@ class Scene:
 def build_scene(visibility: str) -> Scene:
     creator, assignee, slot_user, delegate = UserFactory(), UserFactory(), UserFactory(), UserFactory()
     listed_role, slot_role = RoleFactory(), RoleFactory()
-    ticket = TicketFactory(created_by=creator, assignee=assignee, visibility=visibility)
+    ticket = TicketFactory(
+        created_by=creator, assignee=assignee, visibility=visibility, status=TicketStatus.WAITING_APPROVAL
+    )  # a running process
     step = ApprovalStepFactory(process__ticket=ticket)
     ApprovalSlotFactory(step=step, user=slot_user)
     ApprovalSlotFactory(step=step, role=slot_role)
