@@ -161,6 +161,26 @@ def test_seed_volume_leaves_the_id_sequences_ready_for_new_tickets():
     assert ticket.pk > Ticket.objects.exclude(pk=ticket.pk).order_by("-pk").values_list("pk", flat=True)[0]
 
 
+def _event_shapes(notes) -> dict[str, set[frozenset[str]]]:
+    shapes: dict[str, set[frozenset[str]]] = {}
+    for event_type, details in notes.filter(system=True).values_list("event_type", "event_details"):
+        shapes.setdefault(event_type, set()).add(frozenset(details))
+    return shapes
+
+
+def test_seed_volume_writes_each_timeline_event_in_the_shape_the_services_write_it():
+    run("seed_demo")  # through the services: the events are what the receivers record
+    lived_tickets = list(Ticket.all_objects.values_list("pk", flat=True))
+    run("seed_volume", tickets=400, batch_size=400, seed=3)
+
+    lived = _event_shapes(TicketNote.all_objects.filter(ticket_id__in=lived_tickets))
+    loaded = _event_shapes(TicketNote.all_objects.exclude(ticket_id__in=lived_tickets))
+    assert set(loaded) >= {EventType.CREATED, EventType.STATUS_CHANGE, EventType.APPROVAL_STEP_STARTED}
+    for event_type, shapes in loaded.items():
+        assert event_type in lived, f"{event_type} is loaded but the demo never lives it"
+        assert shapes <= lived[event_type], event_type
+
+
 @pytest.mark.django_db(transaction=True)
 def test_seed_volume_parallel_loaders_on_postgresql(postgres_only):
     out = run("seed_volume", tickets=60, batch_size=20, jobs=2)

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 
 from tickets import signals
 from tickets.models import Category, EventType, Label, Ticket, TicketNote
-from tickets.timeline import record_event
+from tickets.timeline import created_details, record_event, status_change_details
 
 # ticket_update's field name -> the dedicated event type; other fields are recorded as field_change.
 FIELD_EVENTS = {
@@ -25,23 +25,14 @@ SET_EVENTS: dict[str, tuple[type[Category] | type[Label], str, EventType, EventT
 
 @receiver(signals.ticket_created, dispatch_uid="tickets.timeline.ticket_created")
 def on_ticket_created(sender: Any, *, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
-    details = {
-        "key": ticket.key,
-        "title": ticket.title,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "visibility": ticket.visibility,
-        "template": ticket.template_id,
-        "approval_template": ticket.approval_template_id,
-    }
-    record_event(ticket=ticket, actor=actor, event_type=EventType.CREATED, details=details)
+    record_event(ticket=ticket, actor=actor, event_type=EventType.CREATED, details=created_details(ticket))
 
 
 @receiver(signals.ticket_transitioned, dispatch_uid="tickets.timeline.ticket_transitioned")
 def on_ticket_transitioned(
     sender: Any, *, ticket: Ticket, actor: Any, from_status: str, to_status: str, comment: str = "", **kwargs: Any
 ) -> None:
-    details = {"from": str(from_status), "to": str(to_status), "comment": comment}
+    details = status_change_details(from_status=from_status, to_status=to_status, comment=comment)
     record_event(ticket=ticket, actor=actor, event_type=EventType.STATUS_CHANGE, details=details)
 
 

@@ -1,12 +1,35 @@
-"""Writing system events on a ticket's timeline. Called by signal receivers only, inside the sender's transaction."""
+"""The ticket timeline's system events. Receivers record one event inside the sender's transaction; demo's bulk
+loader builds many with the same functions, so the shape of each event lives here (or in the owning app's timeline
+module: approvals.timeline, permissions.timeline)."""
 
 from typing import Any
 
 from tickets.models import EventType, Ticket, TicketNote
 
 
+def event_note(*, ticket: Ticket, event_type: EventType, details: dict[str, Any]) -> TicketNote:
+    """The unsaved, unstamped row of one system event."""
+    return TicketNote(ticket=ticket, system=True, event_type=event_type, event_details=details)
+
+
 def record_event(*, ticket: Ticket, actor: Any | None, event_type: EventType, details: dict[str, Any]) -> TicketNote:
-    note = TicketNote(ticket=ticket, system=True, event_type=event_type, event_details=details)
+    note = event_note(ticket=ticket, event_type=event_type, details=details)
     note.stamp(actor, created=True)
     note.save()
     return note
+
+
+def created_details(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "key": ticket.key,
+        "title": ticket.title,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "visibility": ticket.visibility,
+        "template": ticket.template_id,
+        "approval_template": ticket.approval_template_id,
+    }
+
+
+def status_change_details(*, from_status: str, to_status: str, comment: str) -> dict[str, Any]:
+    return {"from": str(from_status), "to": str(to_status), "comment": comment}

@@ -1,9 +1,11 @@
 """Bulk data for benchmarks: N tickets with a realistic mix, loaded with bulk_create in batches (SPEC §11, issue 8).
 
 The mix: statuses across the whole lifecycle, ~30% restricted tickets (with user and role grants), categories and
-labels, timelines (created / status_change / approval events and comments), finished and running approval processes,
-access requests and in-app notifications. Rows are written directly (no services, no signals): this is a loader, not a
-workflow. Ids are allocated up front (so related rows need no round trip and keys are TCK-<id>); sequences are reset
+labels, timelines (created / status_change / approval / grant / access events and comments), finished and running
+approval processes, access requests and in-app notifications. Rows are written with bulk_create (no services, no
+signals): this is a loader, not a workflow. The timeline events take their shape from the functions the apps' own
+receivers use (tickets.timeline, approvals.timeline, permissions.timeline), so a loaded timeline reads exactly like a
+lived one. Ids are allocated up front (so related rows need no round trip and keys are TCK-<id>); sequences are reset
 at the end. Run it while nothing else writes tickets.
 
 Three named users exist for the benchmark (password as in seed_demo):
@@ -32,6 +34,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from approvals import timeline as approval_events
 from approvals.models import (
     ApprovalProcess,
     ApprovalProcessStep,
@@ -45,7 +48,9 @@ from approvals.models import (
 from approvals.services import approval_template_create
 from notifications.models import Notification, NotificationEvent
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
+from permissions.timeline import access_decided_details, access_requested_details, grant_details
 from tickets.models import Category, EventType, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketVisibility
+from tickets.timeline import created_details, event_note, status_change_details
 
 PASSWORD = "demo-pass-2026"
 BATCH = 5000
@@ -79,6 +84,7 @@ COMMENT_SHARE = 0.5
 NOTIFICATION_SHARE = 0.6
 ACCESS_REQUEST_SHARE = 0.02  # of restricted tickets
 BENCH_DIRECT_GRANT_SHARE = 0.004  # of restricted tickets, granted to bench-requester directly
+REJECT_COMMENT = "Not justified."
 PRIORITIES = [TicketPriority.LOW, TicketPriority.MEDIUM, TicketPriority.MEDIUM, TicketPriority.HIGH, TicketPriority.URGENT]
 _WORD_TEXT = (
     "printer laptop vpn access account password screen keyboard network wifi share drive licence install update "
@@ -372,7 +378,7 @@ class Command(BaseCommand):
             key=f"TCK-{ticket_id}",
             title=f"{words[0].capitalize()} {words[1]} {words[2]} {words[3]} #{ticket_id}",
             description=f"The {words[1]} {words[0]} is not working since {created_at:%d %B}. Please help with the {words[2]}.",
-            status=status,
+            status=S.DRAFT,  # as created; set to its final status below, after the `created` event took its details
             priority=rng.choice(PRIORITIES),
             visibility=TicketVisibility.RESTRICTED if restricted else TicketVisibility.INTERNAL,
             approval_template_id=(pools.two_step if two_step else pools.one_step) if with_approval else None,
@@ -388,41 +394,33 @@ class Command(BaseCommand):
         for label in rng.sample(pools.labels, rng.choice((0, 1, 1, 2))):
             rows.ticket_labels.append(Ticket.labels.through(ticket_id=ticket_id, label_id=label))
 
-        def note(actor: int | None, event: EventType | None, details: dict[str, Any], text: str = "") -> None:
-            at = clock.tick()
-            rows.notes.append(
-                TicketNote(
-                    id=ids.take(TicketNote),
-                    ticket_id=ticket_id,
-                    system=event is not None,
-                    event_type=event,
-                    event_details=details,
-                    note=text,
-                    created_by_id=actor,
-                    created_at=at,
-                    updated_by_id=actor,
-                    updated_at=at,
-                )
-            )
+        def note(actor: int | None, event_type: EventType, details: dict[str, Any]) -> None:
+            row = event_note(ticket=ticket, event_type=event_type, details=details)
+            rows.notes.append(_audited(row, ids.take(TicketNote), actor, clock.tick()))
 
-        note(creator, EventType.CREATED, {"key": ticket.key, "title": ticket.title, "status": "draft"})
+        def status_change(actor: int | None, from_status: str, to_status: str, comment: str = "") -> None:
+            details = status_change_details(from_status=from_status, to_status=to_status, comment=comment)
+            note(actor, EventType.STATUS_CHANGE, details)
+
+        note(creator, EventType.CREATED, created_details(ticket))
+        ticket.status = status
         previous: str = S.DRAFT
         if with_approval:
             approver_role = (
                 pools.bench_approver_role if rng.random() < pools.bench_approver_share else rng.choice(pools.approver_roles)
             )
-            outcome = self._process(rng, pools, ids, rows, ticket, approver_role, two_step, status, clock, note)
-            note(creator, EventType.STATUS_CHANGE, {"from": "draft", "to": "waiting_approval", "comment": ""})
+            status_change(creator, S.DRAFT, S.WAITING_APPROVAL)
             previous = S.WAITING_APPROVAL
-            if outcome is not None:
-                note(None, EventType.STATUS_CHANGE, {"from": previous, "to": outcome, "comment": ""})
-                previous = outcome
+            outcome = self._process(rng, pools, ids, rows, ticket, approver_role, two_step, status, clock, note)
+            if outcome is not None:  # the engine moved the ticket, acting as the last decider
+                status_change(outcome.actor, previous, outcome.status, outcome.comment)
+                previous = outcome.status
         path = PLAIN_PATHS.get(status, [])
         for target in path:
             if target == previous or (with_approval and target == S.OPEN):
                 continue
             actor = creator if target in (S.OPEN, S.CANCELLED) else (assignee or rng.choice(pools.agents))
-            note(actor, EventType.STATUS_CHANGE, {"from": previous, "to": target, "comment": ""})
+            status_change(actor, previous, target)
             previous = target
             if target == S.RESOLVED:
                 ticket.resolved_at = clock.last
@@ -430,7 +428,10 @@ class Command(BaseCommand):
                 ticket.closed_at = clock.last
         if rng.random() < COMMENT_SHARE:
             author = rng.choice([creator, assignee or creator, rng.choice(pools.users)])
-            note(author, None, {}, text=f"Any news on the {words[0]}? It still affects the {words[2]}.")
+            comment = TicketNote(
+                ticket=ticket, system=False, note=f"Any news on the {words[0]}? It still affects the {words[2]}."
+            )
+            rows.notes.append(_audited(comment, ids.take(TicketNote), author, clock.tick()))
         ticket.updated_at = clock.last
 
         if restricted:
@@ -463,8 +464,8 @@ class Command(BaseCommand):
         status: str,
         clock: _Clock,
         note: Any,
-    ) -> str | None:
-        """An approval process for the ticket; returns the status it moved the ticket to (None: still running)."""
+    ) -> _Outcome | None:
+        """An approval process for the ticket; returns how it moved the ticket on (None: still running)."""
         running = status == S.WAITING_APPROVAL
         rejected = status == S.REJECTED
         process_status = ProcessStatus.RUNNING if running else (ProcessStatus.REJECTED if rejected else ProcessStatus.APPROVED)
@@ -481,12 +482,13 @@ class Command(BaseCommand):
             updated_at=started,
         )
         rows.processes.append(process)
-        note(ticket.created_by_id, EventType.APPROVAL_STARTED, {"process": process.pk})
+        note(ticket.created_by_id, EventType.APPROVAL_STARTED, approval_events.started_details(process))
         # Step 1: "any" of the approver role, or (two-step) "all" of the role and one named approver; step 2: a manager.
         specs = [(ApprovalType.ALL, [("role", approver_role), ("user", rng.choice(pools.users))])] if two_step else []
         specs = specs or [(ApprovalType.ANY, [("role", approver_role)])]
         if two_step:
             specs.append((ApprovalType.ANY, [("role", pools.managers_role)]))
+        starter = ticket.created_by_id
         # Running processes stop at step 1 (active); finished ones decided every step, rejected ones the last.
         for order, (approval_type, approvers) in enumerate(specs, start=1):
             last = order == len(specs)
@@ -510,8 +512,7 @@ class Command(BaseCommand):
                 updated_at=started,
             )
             rows.steps.append(step)
-            if order == 1:
-                note(ticket.created_by_id, EventType.APPROVAL_STEP_STARTED, {"process": process.pk, "step": step.pk})
+            slots: list[ApprovalProcessStepApprover] = []
             for kind, ref in approvers:
                 slot_status = SlotStatus.PENDING
                 acted_by = None
@@ -521,7 +522,7 @@ class Command(BaseCommand):
                     slot_status = SlotStatus.REJECTED
                 if slot_status != SlotStatus.PENDING:
                     acted_by = ref if kind == "user" else rng.choice(pools.agents)
-                rows.slots.append(
+                slots.append(
                     ApprovalProcessStepApprover(
                         id=ids.take(ApprovalProcessStepApprover),
                         step_id=step.pk,
@@ -531,22 +532,30 @@ class Command(BaseCommand):
                         role_id=ref if kind == "role" else None,
                         status=slot_status,
                         acted_by_id=acted_by,
-                        comment="Not justified." if slot_status == SlotStatus.REJECTED else "",
+                        comment=REJECT_COMMENT if slot_status == SlotStatus.REJECTED else "",
                         acted_at=process.finished_at if acted_by else None,
                         created_by_id=ticket.created_by_id,
                         created_at=started,
                         updated_at=started,
                     )
                 )
-                if acted_by is not None:
-                    event = EventType.APPROVAL_REJECTED if slot_status == SlotStatus.REJECTED else EventType.APPROVAL_GIVEN
-                    note(acted_by, event, {"process": process.pk, "step": step.pk, "slot": rows.slots[-1].pk})
+            rows.slots.extend(slots)
+            if step_status == StepStatus.WAITING:
+                continue
+            # A later step starts with the decision that finished the one before (its decider is the actor).
+            details = approval_events.step_started_details(process, step, slots)
+            note(starter, EventType.APPROVAL_STEP_STARTED, details)
+            for slot in slots:
+                if slot.acted_by_id is not None:
+                    event = EventType.APPROVAL_REJECTED if slot.status == SlotStatus.REJECTED else EventType.APPROVAL_GIVEN
+                    note(slot.acted_by_id, event, approval_events.decision_details(process, step, slot, comment=slot.comment))
+                    starter = slot.acted_by_id
         if running:
             return None
         if rejected:
-            return S.REJECTED
-        note(None, EventType.APPROVAL_COMPLETED, {"process": process.pk})
-        return S.OPEN
+            return _Outcome(S.REJECTED, starter, REJECT_COMMENT)
+        note(starter, EventType.APPROVAL_COMPLETED, approval_events.completed_details(process))
+        return _Outcome(S.OPEN, starter, "Approval process completed.")
 
     def _restricted(
         self, rng: random.Random, pools: Pools, ids: IdAllocator, rows: Rows, ticket: Ticket, clock: _Clock
@@ -571,38 +580,35 @@ class Command(BaseCommand):
                     updated_at=at,
                 )
             )
-            rows.notes.append(
-                TicketNote(
-                    id=ids.take(TicketNote),
-                    ticket_id=ticket.pk,
-                    system=True,
-                    event_type=EventType.PERMISSION_GRANTED,
-                    event_details={kind: ref},
-                    created_by_id=ticket.created_by_id,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
+            note = event_note(ticket=ticket, event_type=EventType.PERMISSION_GRANTED, details=grant_details(rows.grants[-1]))
+            rows.notes.append(_audited(note, ids.take(TicketNote), ticket.created_by_id, at))
         if rng.random() < ACCESS_REQUEST_SHARE:
             requester = rng.choice(pools.users)
             if requester != ticket.created_by_id and ("user", requester) not in grants:
                 decided = rng.random() < 0.6
                 at = clock.tick()
-                rows.access_requests.append(
-                    AccessRequest(
-                        id=ids.take(AccessRequest),
-                        ticket_id=ticket.pk,
-                        requester_id=requester,
-                        reason="I work on the same project.",
-                        status=AccessRequestStatus.DENIED if decided else AccessRequestStatus.PENDING,
-                        decided_by_id=ticket.created_by_id if decided else None,
-                        decided_at=at if decided else None,
-                        decision_comment="Not needed." if decided else "",
-                        created_by_id=requester,
-                        created_at=at,
-                        updated_at=at,
-                    )
+                decided_at = clock.tick() if decided else None
+                access_request = AccessRequest(
+                    id=ids.take(AccessRequest),
+                    ticket_id=ticket.pk,
+                    requester_id=requester,
+                    reason="I work on the same project.",
+                    status=AccessRequestStatus.DENIED if decided else AccessRequestStatus.PENDING,
+                    decided_by_id=ticket.created_by_id if decided else None,
+                    decided_at=decided_at,
+                    decision_comment="Not needed." if decided else "",
+                    created_by_id=requester,
+                    created_at=at,
+                    updated_at=decided_at or at,
                 )
+                rows.access_requests.append(access_request)
+                details = access_requested_details(access_request)
+                note = event_note(ticket=ticket, event_type=EventType.ACCESS_REQUESTED, details=details)
+                rows.notes.append(_audited(note, ids.take(TicketNote), requester, at))
+                if decided_at is not None:
+                    details = access_decided_details(access_request, None)
+                    note = event_note(ticket=ticket, event_type=EventType.ACCESS_DENIED, details=details)
+                    rows.notes.append(_audited(note, ids.take(TicketNote), ticket.created_by_id, decided_at))
 
     # --- writing -------------------------------------------------------------------------------------------------
 
@@ -626,6 +632,15 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How a finished approval process moved its ticket on: to `status`, by the last decider, with the engine's comment."""
+
+    status: str
+    actor: int | None
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -662,6 +677,14 @@ class _Clock:
     def tick(self) -> datetime:
         self.last = min(self.last + timedelta(minutes=self._rng.randint(5, 600)), self._now)
         return self.last
+
+
+def _audited[M: models.Model](row: M, pk: int, actor: int | None, at: datetime) -> M:
+    """`row` with its preallocated id and the audit stamp of `actor` at `at` (the loader's clock, not now)."""
+    row.pk = pk
+    row.created_by_id = row.updated_by_id = actor  # type: ignore[attr-defined]
+    row.created_at = row.updated_at = at  # type: ignore[attr-defined]
+    return row
 
 
 def _pick_status(rng: random.Random) -> TicketStatus:
