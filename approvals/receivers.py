@@ -1,5 +1,5 @@
-"""Signal receivers of this app, connected when the app is ready: the approval events of the ticket timeline (their
-shape in approvals.timeline)."""
+"""Signal receivers of this app, connected when the app is ready: the approval engine reacting to tickets' submit and
+withdraw, and the approval events of the ticket timeline (their shape in approvals.timeline)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from approvals import signals, timeline
+from approvals import services, signals, timeline
 from approvals.models import ApprovalProcess, ApprovalProcessStep, ApprovalProcessStepApprover
+from tickets import signals as ticket_signals
 from tickets.models import EventType, Ticket
 from tickets.timeline import record_event
+
+
+@receiver(ticket_signals.ticket_submitted, dispatch_uid="approvals.engine.ticket_submitted")
+def on_ticket_submitted(*, event: ticket_signals.TicketSubmitted, **kwargs: Any) -> None:
+    # Synchronous, in the submit's transaction: a refusal (no eligible approver) rolls the submit back.
+    services.process_start(ticket=event.ticket, actor=event.actor)
+
+
+@receiver(ticket_signals.ticket_withdrawn, dispatch_uid="approvals.engine.ticket_withdrawn")
+def on_ticket_withdrawn(*, event: ticket_signals.TicketWithdrawn, **kwargs: Any) -> None:
+    services.process_cancel(ticket=event.ticket, actor=event.actor, reason=event.reason)
 
 
 @receiver(signals.approval_started, dispatch_uid="approvals.timeline.approval_started")

@@ -185,13 +185,6 @@ def _check_submit_rate(ticket: Ticket, actor: User) -> None:
         )
 
 
-def _approvals() -> Any:
-    """The approval engine's services, imported late: approvals depends on tickets, not the other way round."""
-    from approvals import services
-
-    return services
-
-
 def _refusal(ticket: Ticket, actor: Actor, to_status: str, reason: str) -> str:
     allowed = statemachine.allowed_transitions(ticket, actor)
     return (
@@ -378,12 +371,13 @@ def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: s
     if to_status == TicketStatus.WAITING_APPROVAL:
         _check_submit_rate(ticket, actor)
     if ticket.status == TicketStatus.WAITING_APPROVAL and to_status == TicketStatus.DRAFT:
-        # Withdraw: cancel while the process still runs.
-        _approvals().process_cancel(ticket=ticket, actor=actor, reason="withdrawn")
+        # Withdraw: the approval engine cancels the process while it still runs.
+        signals.ticket_withdrawn.send(sender=Ticket, event=signals.TicketWithdrawn(ticket, actor, "withdrawn"))
     _apply_status(ticket, to_status, actor, comment)
     if to_status == TicketStatus.WAITING_APPROVAL:
-        # Raises a 400 when a slot has no eligible approver; the whole submit then rolls back.
-        _approvals().process_start(ticket=ticket, actor=actor)
+        # The approval engine starts the process; it refuses (400) when a slot has no eligible approver, and the
+        # whole submit rolls back.
+        signals.ticket_submitted.send(sender=Ticket, event=signals.TicketSubmitted(ticket, actor, comment))
     return ticket
 
 
@@ -413,7 +407,7 @@ def ticket_delete(*, ticket: Ticket, actor: User) -> None:
             code="invalid_state",
         )
     if ticket.status == TicketStatus.WAITING_APPROVAL:
-        _approvals().process_cancel(ticket=ticket, actor=actor, reason="deleted")
+        signals.ticket_withdrawn.send(sender=Ticket, event=signals.TicketWithdrawn(ticket, actor, "deleted"))
     ticket.soft_delete(actor=actor)
     signals.ticket_deleted.send(sender=Ticket, ticket=ticket, actor=actor)
 
