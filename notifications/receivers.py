@@ -24,6 +24,10 @@ def _name(user: Any | None) -> str:
     return getattr(user, "username", None) or "The system"
 
 
+def status_changed_message(actor: Any | None, from_status: Any, to_status: Any) -> str:
+    return f"{_name(actor)} changed the status from {from_status} to {to_status}."
+
+
 def _change_field(change: Any, name: str) -> Any:
     """A FieldChange of tickets.services (dataclass or mapping) -> one of its attributes."""
     if isinstance(change, dict):
@@ -40,8 +44,7 @@ def on_ticket_created(sender: Any, *, ticket: Any, actor: Any = None, **kwargs: 
 def on_ticket_transitioned(
     sender: Any, *, ticket: Any, actor: Any = None, from_status: Any = None, to_status: Any = None, **kwargs: Any
 ) -> None:
-    message = f"{_name(actor)} changed the status from {from_status} to {to_status}."
-    notify(Event(NotificationEvent.STATUS_CHANGED, ticket, actor, message))
+    notify(Event(NotificationEvent.STATUS_CHANGED, ticket, actor, status_changed_message(actor, from_status, to_status)))
 
 
 @receiver(ticket_signals.ticket_updated, dispatch_uid="notifications.ticket_assigned")

@@ -98,6 +98,19 @@ def _recipients_by_rule(event: Event, rules: list[NotificationRule]) -> dict[int
     return {user_id: chans for user_id, chans in channels.items() if chans}
 
 
+def notification_row(*, event: Event, recipient_id: int, channels: set[str]) -> Notification:
+    """The unsaved, unstamped notification of `event` for one recipient (notify; demo's bulk loader)."""
+    return Notification(
+        recipient_id=recipient_id,
+        event_type=event.event_type,
+        ticket=event.ticket,
+        actor=event.actor,
+        message=event.message[:500],
+        in_app=Channel.IN_APP in channels,
+        email_status=EmailStatus.PENDING if Channel.EMAIL in channels else EmailStatus.NOT_REQUESTED,
+    )
+
+
 def notify(event: Event) -> list[Notification]:
     """Fan one event out to the recipients of the active rules, in a bounded number of queries.
 
@@ -120,16 +133,7 @@ def notify(event: Event) -> list[Notification]:
     now = timezone.now()
     rows = []
     for user_id in sorted(allowed):
-        chans = wanted[user_id]
-        row = Notification(
-            recipient_id=user_id,
-            event_type=event.event_type,
-            ticket=event.ticket,
-            actor=event.actor,
-            message=event.message[:500],
-            in_app=Channel.IN_APP in chans,
-            email_status=EmailStatus.PENDING if Channel.EMAIL in chans else EmailStatus.NOT_REQUESTED,
-        )
+        row = notification_row(event=event, recipient_id=user_id, channels=wanted[user_id])
         row.stamp(event.actor, created=True)
         row.created_at = row.updated_at = now
         rows.append(row)

@@ -1,6 +1,7 @@
 """The operator's commands: seed_demo (idempotent, every status), seed_volume (bulk load), autoclose_resolved."""
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ApprovalProcess, ProcessStatus
-from notifications.models import EmailStatus, Notification, NotificationRule
+from notifications.models import EmailStatus, Notification, NotificationEvent, NotificationRule
 from permissions.models import AccessRequest, TicketViewPermission
 from tests.factories import UserFactory
 from tickets.models import EventType, Ticket, TicketNote, TicketStatus, TicketVisibility
@@ -179,6 +180,14 @@ def test_seed_volume_writes_each_timeline_event_in_the_shape_the_services_write_
     for event_type, shapes in loaded.items():
         assert event_type in lived, f"{event_type} is loaded but the demo never lives it"
         assert shapes <= lived[event_type], event_type
+    # The loaded in-app notifications read like the status changes the receivers announce.
+    status_message = re.compile(r".+ changed the status from [a-z_]+ to [a-z_]+\.")
+    notifications = Notification.objects.exclude(ticket_id__in=lived_tickets)
+    assert notifications.exists()
+    assert all(status_message.fullmatch(message) for message in notifications.values_list("message", flat=True))
+    lived_status = Notification.objects.filter(ticket_id__in=lived_tickets, event_type=NotificationEvent.STATUS_CHANGED)
+    assert lived_status.exists()
+    assert all(status_message.fullmatch(message) for message in lived_status.values_list("message", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -46,7 +46,9 @@ from approvals.models import (
     StepStatus,
 )
 from approvals.services import approval_template_create
-from notifications.models import Notification, NotificationEvent
+from notifications import services as notification_services
+from notifications.models import Channel, Notification, NotificationEvent
+from notifications.receivers import status_changed_message
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from permissions.timeline import access_decided_details, access_requested_details, grant_details
 from tickets.models import Category, EventType, Label, Ticket, TicketNote, TicketPriority, TicketStatus, TicketVisibility
@@ -398,7 +400,11 @@ class Command(BaseCommand):
             row = event_note(ticket=ticket, event_type=event_type, details=details)
             rows.notes.append(_audited(row, ids.take(TicketNote), actor, clock.tick()))
 
+        came_from: str | None = None  # the status before the last change
+
         def status_change(actor: int | None, from_status: str, to_status: str, comment: str = "") -> None:
+            nonlocal came_from
+            came_from = from_status
             details = status_change_details(from_status=from_status, to_status=to_status, comment=comment)
             note(actor, EventType.STATUS_CHANGE, details)
 
@@ -436,21 +442,16 @@ class Command(BaseCommand):
 
         if restricted:
             self._restricted(rng, pools, ids, rows, ticket, clock)
-        if rng.random() < NOTIFICATION_SHARE:
+        if came_from is not None and rng.random() < NOTIFICATION_SHARE:
+            # The in-app notification of the ticket's last status change (as the system's: the loader names no actor).
             recipient = assignee if assignee is not None and rng.random() < 0.5 else creator
-            rows.notifications.append(
-                Notification(
-                    id=ids.take(Notification),
-                    recipient_id=recipient,
-                    event_type=NotificationEvent.STATUS_CHANGED if status != S.DRAFT else NotificationEvent.TICKET_CREATED,
-                    ticket_id=ticket_id,
-                    actor_id=None,
-                    message=f"The status changed to {status}.",
-                    is_read=rng.random() < 0.6,
-                    created_at=clock.last,
-                    updated_at=clock.last,
-                )
+            message = status_changed_message(None, came_from, status)
+            event = notification_services.Event(NotificationEvent.STATUS_CHANGED, ticket, None, message)
+            notification = notification_services.notification_row(
+                event=event, recipient_id=recipient, channels={Channel.IN_APP}
             )
+            notification.is_read = rng.random() < 0.6
+            rows.notifications.append(_audited(notification, ids.take(Notification), None, clock.last))
 
     def _process(
         self,
