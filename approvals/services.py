@@ -31,6 +31,7 @@ from approvals.models import (
 )
 from approvals.selectors import acting_route, staffed_approvers
 from tickets.models import Ticket, TicketStatus, TicketTemplate
+from tickets.services.tickets import ticket_system_transition
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
 
 type Actor = User | AnonymousUser | None
@@ -77,7 +78,7 @@ def _check_eligible_approvers(*, ticket: Ticket, steps: list[ApprovalTemplateSte
 def process_start(*, ticket: Ticket, actor: Actor) -> ApprovalProcess:
     """Snapshot the ticket's approval template into a new running process and activate its first step.
 
-    Called by the tickets service when a draft is submitted (the ticket is already `waiting_approval`).
+    Run by approvals.receivers when tickets sends `ticket_submitted` (the ticket is already `waiting_approval`).
     """
     template = ticket.approval_template
     if template is None or template.is_deleted:
@@ -154,12 +155,6 @@ def _finish_step(*, step: ApprovalProcessStep, status: StepStatus, actor: Actor,
     step.save(update_fields=["status", "finished_at", *step.stamp(actor)])
 
 
-def _system_transition(*, ticket: Ticket, to_status: str, actor: Actor, comment: str) -> None:
-    from tickets.services.tickets import ticket_system_transition
-
-    ticket_system_transition(ticket=ticket, to_status=to_status, actor=actor, comment=comment)
-
-
 @transaction.atomic
 def process_cancel(*, ticket: Ticket, actor: Actor, reason: str | None = None) -> None:
     """Cancel the ticket's running process (withdrawn, or the ticket deleted): pending slots and open steps skipped.
@@ -229,7 +224,7 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
         _skip_open_rest(process=process, actor=actor, now=now)
         _finish_process(process=process, status=ProcessStatus.REJECTED, actor=actor, now=now)
         signals.approval_rejected.send(sender=ApprovalProcess, **decision)
-        _system_transition(ticket=ticket, to_status=TicketStatus.REJECTED, actor=actor, comment=comment)
+        ticket_system_transition(ticket=ticket, to_status=TicketStatus.REJECTED, actor=actor, comment=comment)
         return slot
 
     signals.approval_given.send(sender=ApprovalProcess, **decision)
@@ -248,7 +243,7 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
         return slot
     _finish_process(process=process, status=ProcessStatus.APPROVED, actor=actor, now=now)
     signals.approval_completed.send(sender=ApprovalProcess, ticket=ticket, process=process, actor=actor)
-    _system_transition(ticket=ticket, to_status=TicketStatus.OPEN, actor=actor, comment="Approval process completed.")
+    ticket_system_transition(ticket=ticket, to_status=TicketStatus.OPEN, actor=actor, comment="Approval process completed.")
     return slot
 
 
