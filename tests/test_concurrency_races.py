@@ -15,11 +15,11 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from permissions.models import AccessRequestStatus, TicketViewPermission
-from permissions.tests.factories import AccessRequestFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.concurrency import responses_at_once
 from tests.factories import UserFactory
 from tickets.models import EventType, TicketNote, TicketStatus
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
 
 pytestmark = [
     pytest.mark.postgres,

@@ -18,10 +18,10 @@ from django.utils import timezone
 from approvals.models import ApprovalProcessStepApprover, ApprovalTemplate, Delegation
 from approvals.tests.factories import template_with
 from permissions.models import AccessRequest
-from permissions.tests.factories import AccessRequestFactory, RestrictedTicketFactory
+from permissions.tests.factories import AccessRequestFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, Category, Label, Ticket, TicketTemplate
-from tickets.tests.factories import CategoryFactory, TicketFactory, TicketTemplateFactory
+from tickets.tests.factories import CategoryFactory, RestrictedTicketFactory, TicketFactory, TicketTemplateFactory
 from ticketsite import limits
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 
 from approvals.models import ApprovalProcess, ProcessStatus, SlotStatus
-from approvals.tests.factories import DelegationFactory, template_with
-from permissions.tests.factories import ApprovalSlotFactory
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory, template_with
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory

@@ -15,8 +15,8 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from approvals.models import ProcessStatus, SlotStatus, StepStatus
-from approvals.tests.factories import DelegationFactory
-from permissions.tests.factories import ApprovalProcessFactory, ApprovalProcessStepFactory, ApprovalSlotFactory, GrantFactory
+from approvals.tests.factories import ApprovalProcessFactory, ApprovalProcessStepFactory, ApprovalSlotFactory, DelegationFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory

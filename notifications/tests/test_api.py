@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 
 from notifications.models import Notification, NotificationEvent, NotificationRule
-from notifications.tests.factories import GrantFactory, NotificationFactory, NotificationRuleFactory
+from notifications.tests.factories import NotificationFactory, NotificationRuleFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import AdminFactory, RoleFactory, UserFactory
 from tickets.models import TicketVisibility
 from tickets.tests.factories import CategoryFactory, TicketFactory

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.test import override_settings
 
 from notifications.models import Channel, EmailStatus, Notification, NotificationEvent
-from notifications.tests.factories import GrantFactory, NotificationRuleFactory
+from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.helpers import send_event
+from permissions.tests.factories import GrantFactory
 from tests.factories import UserFactory
 from tickets.models import TicketVisibility
 from tickets.tests.factories import TicketFactory

@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 
 from notifications.models import Channel, EmailStatus, Notification, NotificationEvent
-from notifications.tests.factories import AccessRequestFactory, GrantFactory, NotificationRuleFactory
+from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.helpers import send_event
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import Ticket, TicketVisibility
 from tickets.tests.factories import TicketFactory

@@ -9,19 +9,14 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from approvals.models import ApprovalProcessStep, SlotStatus
+from approvals.tests.factories import ApprovalProcessStepFactory, ApprovalSlotFactory, DelegationFactory
 from notifications import selectors
 from notifications.models import Channel, EmailStatus, Notification, NotificationEvent
-from notifications.tests.factories import (
-    AccessRequestFactory,
-    ApprovalSlotFactory,
-    ApprovalStepFactory,
-    DelegationFactory,
-    GrantFactory,
-    NotificationRuleFactory,
-)
+from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.helpers import _field_change, send_event
 from permissions.models import AccessRequest, AccessRequestStatus
 from permissions.selectors import can_view_ticket
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import Ticket, TicketPriority, TicketStatus, TicketVisibility
 from tickets.tests.factories import CategoryFactory, TicketFactory, TicketTemplateFactory
@@ -58,7 +53,7 @@ def world(db: Any) -> World:
     role = RoleFactory()
     approver_role = RoleFactory()
     slot_user, slot_role_member = UserFactory(), UserFactory(roles=[approver_role])
-    step = ApprovalStepFactory(process__ticket=ticket)
+    step = ApprovalProcessStepFactory(process__ticket=ticket, approval_type="any")
     ApprovalSlotFactory(step=step, user=slot_user)
     ApprovalSlotFactory(step=step, role=approver_role)
     delegate = UserFactory()
@@ -211,7 +206,7 @@ def test_visibility_in_bulk_agrees_with_the_permissions_rule(db: Any) -> None:
     ticket = TicketFactory(created_by=creator, assignee=assignee, visibility=TicketVisibility.RESTRICTED)
     grant_role, slot_role = RoleFactory(), RoleFactory()
     GrantFactory(ticket=ticket, role=grant_role)
-    step = ApprovalStepFactory(process__ticket=ticket)
+    step = ApprovalProcessStepFactory(process__ticket=ticket, approval_type="any")
     slot_user = UserFactory()
     ApprovalSlotFactory(step=step, user=slot_user)
     ApprovalSlotFactory(step=step, role=slot_role)
@@ -251,7 +246,7 @@ def test_approvers_exclude_the_creator_decided_slots_and_ended_delegations(db: A
     creator.groups.add(role)
     member = UserFactory(roles=[role])
     ticket = TicketFactory(created_by=creator, status=TicketStatus.WAITING_APPROVAL)
-    step = ApprovalStepFactory(process__ticket=ticket)
+    step = ApprovalProcessStepFactory(process__ticket=ticket, approval_type="any")
     ApprovalSlotFactory(step=step, role=role)
     done = UserFactory()
     ApprovalSlotFactory(step=step, user=done, status=SlotStatus.APPROVED)

@@ -8,16 +8,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from approvals.tests.factories import ApprovalProcessStepFactory, ApprovalSlotFactory, DelegationFactory
 from notifications.models import Notification, NotificationEvent
-from notifications.tests.factories import (
-    AccessRequestFactory,
-    ApprovalSlotFactory,
-    ApprovalStepFactory,
-    DelegationFactory,
-    GrantFactory,
-    NotificationRuleFactory,
-)
+from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.helpers import send_event
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory
@@ -53,7 +48,7 @@ def build_scene(visibility: str) -> Scene:
     ticket = TicketFactory(
         created_by=creator, assignee=assignee, visibility=visibility, status=TicketStatus.WAITING_APPROVAL
     )  # a running process
-    step = ApprovalStepFactory(process__ticket=ticket)
+    step = ApprovalProcessStepFactory(process__ticket=ticket, approval_type="any")
     ApprovalSlotFactory(step=step, user=slot_user)
     ApprovalSlotFactory(step=step, role=slot_role)
     DelegationFactory(delegator=slot_user, delegate=delegate)

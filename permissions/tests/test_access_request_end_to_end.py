@@ -6,9 +6,10 @@ and no ticket data shown to the requester while they cannot see it."""
 import pytest
 from django.contrib.auth.models import User
 
-from permissions.tests.factories import GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import UserFactory
 from tickets.models import EventType
+from tickets.tests.factories import RestrictedTicketFactory
 
 pytestmark = pytest.mark.django_db
 

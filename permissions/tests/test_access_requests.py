@@ -3,10 +3,10 @@
 import pytest
 
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
-from permissions.tests.factories import AccessRequestFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import UserFactory
 from tickets.models import EventType, TicketNote
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from django.test import Client
 
 from permissions.admin import ADMIN_DENY_COMMENT
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
-from permissions.tests.factories import AccessRequestFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import EventType, TicketNote
+from tickets.tests.factories import RestrictedTicketFactory
 
 pytestmark = pytest.mark.django_db
 

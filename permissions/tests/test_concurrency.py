@@ -4,10 +4,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
-from permissions.tests.factories import AccessRequestFactory, RestrictedTicketFactory
+from permissions.tests.factories import AccessRequestFactory
 from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tickets.models import EventType, TicketNote
+from tickets.tests.factories import RestrictedTicketFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
 

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 
+from approvals.tests.factories import ApprovalSlotFactory
 from permissions.models import TicketViewPermission
-from permissions.tests.factories import ApprovalSlotFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import EventType, TicketNote, TicketVisibility
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,10 @@
 import pytest
 
 from permissions.models import TicketViewPermission
-from permissions.tests.factories import GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import EventType, TicketNote
+from tickets.tests.factories import RestrictedTicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from permissions.tests.factories import ApprovalSlotFactory, DelegationFactory, GrantFactory, RestrictedTicketFactory
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
-from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory
+from tickets.tests.factories import CategoryFactory, LabelFactory, RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

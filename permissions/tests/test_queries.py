@@ -9,12 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals.models import ApprovalProcess, ApprovalProcessStep, ApprovalProcessStepApprover, ProcessStatus
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
 from permissions.models import TicketViewPermission
 from permissions.selectors import visible_tickets
-from permissions.tests.factories import ApprovalSlotFactory, DelegationFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import EventType, Ticket, TicketNote, TicketVisibility
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,15 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
 from permissions.selectors import can_manage_grants, can_view_ticket, get_visible_ticket, visible_tickets
-from permissions.tests.factories import (
-    ApprovalSlotFactory,
-    DelegationFactory,
-    GrantFactory,
-    RestrictedTicketFactory,
-)
+from permissions.tests.factories import GrantFactory
 from tests.factories import RoleFactory, UserFactory
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
 from ticketsite.errors import DomainNotFound
 
 pytestmark = pytest.mark.django_db

@@ -5,12 +5,13 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
 from permissions.selectors import visible_tickets
-from permissions.tests.factories import ApprovalSlotFactory, DelegationFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import AdminFactory, RoleFactory, UserFactory
 from tickets.models import Ticket, TicketStatus
 from tickets.selectors import ticket_list
-from tickets.tests.factories import CategoryFactory, TicketFactory
+from tickets.tests.factories import CategoryFactory, RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,11 @@
+"""Factories for the tickets app's models: categories, labels, templates, tickets, comments and attachments."""
+
+import hashlib
+
 import factory
 
 from tests.factories import UserFactory
-from tickets.models import Category, Label, Ticket, TicketNote, TicketTemplate
+from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketTemplate, TicketVisibility
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -65,8 +69,12 @@ class TicketFactory(factory.django.DjangoModelFactory):
             self.labels.set(extracted)
 
 
+class RestrictedTicketFactory(TicketFactory):
+    visibility = TicketVisibility.RESTRICTED
+
+
 class CommentFactory(factory.django.DjangoModelFactory):
-    """A comment row (system=False). Events are written by receivers, never by a factory."""
+    """A comment row (system=False) by the ticket's creator. Events are written by receivers, never by a factory."""
 
     class Meta:
         model = TicketNote
@@ -74,5 +82,20 @@ class CommentFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     system = False
     note = factory.Sequence(lambda n: f"Comment {n}")
-    created_by = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("ticket.created_by")
     updated_by = factory.SelfAttribute("created_by")
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A stored text attachment on a ticket, as the upload service would leave it."""
+
+    class Meta:
+        model = Attachment
+
+    ticket = factory.SubFactory(TicketFactory)
+    file = factory.django.FileField(data=b"hello attachment\n", filename="hello.txt")
+    file_name = "hello.txt"
+    size = 17
+    content_type = "text/plain"
+    sha256 = hashlib.sha256(b"hello attachment\n").hexdigest()
+    created_by = factory.SelfAttribute("ticket.created_by")

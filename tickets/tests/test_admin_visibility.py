@@ -6,10 +6,10 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
-from permissions.tests.factories import AttachmentFactory, CommentFactory, GrantFactory, RestrictedTicketFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Ticket, TicketStatus
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import AttachmentFactory, CommentFactory, RestrictedTicketFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from tests.concurrency import responses_at_once
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, EventType, TicketNote, TicketStatus
 from tickets.services.attachments import attachment_create
-from tickets.tests.factories import TicketFactory, TicketTemplateFactory
-from tickets.tests.test_attachments_api import AttachmentFactory
+from tickets.tests.factories import AttachmentFactory, TicketFactory, TicketTemplateFactory
 from ticketsite.errors import DomainConflict
 
 pytestmark = pytest.mark.django_db

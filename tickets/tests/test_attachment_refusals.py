@@ -6,10 +6,9 @@ Each case is refused for a different reason, at a different layer (upload handle
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from permissions.tests.factories import CommentFactory, RestrictedTicketFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, TicketNote, TicketStatus
-from tickets.tests.factories import TicketFactory, TicketTemplateFactory
+from tickets.tests.factories import CommentFactory, RestrictedTicketFactory, TicketFactory, TicketTemplateFactory
 from tickets.tests.test_attachments_api import EXE, HTML, PDF, png_bytes
 
 pytestmark = pytest.mark.django_db

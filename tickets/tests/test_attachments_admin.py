@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from permissions.tests.factories import RestrictedTicketFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, EventType, TicketNote
-from tickets.tests.test_attachments_api import AttachmentFactory, body_of, download
+from tickets.tests.factories import AttachmentFactory, RestrictedTicketFactory
+from tickets.tests.test_attachments_api import body_of, download
 
 pytestmark = pytest.mark.django_db
 

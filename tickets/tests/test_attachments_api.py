@@ -7,15 +7,21 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import factory
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from permissions.tests.factories import ApprovalSlotFactory, GrantFactory, RestrictedTicketFactory
+from approvals.tests.factories import ApprovalSlotFactory
+from permissions.tests.factories import GrantFactory
 from tests.factories import AdminFactory, RoleFactory, UserFactory
 from tickets import signals
 from tickets.models import Attachment, EventType, TicketNote, TicketStatus
-from tickets.tests.factories import TicketFactory, TicketTemplateFactory
+from tickets.tests.factories import (
+    AttachmentFactory,
+    CommentFactory,
+    RestrictedTicketFactory,
+    TicketFactory,
+    TicketTemplateFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,34 +57,6 @@ def docx_bytes(*, macros: bool = False) -> bytes:
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-# --- factories -------------------------------------------------------------------------------------------------------
-
-
-class CommentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TicketNote
-
-    ticket = factory.SubFactory(TicketFactory)
-    system = False
-    note = "A comment."
-    created_by = factory.SelfAttribute("ticket.created_by")
-
-
-class AttachmentFactory(factory.django.DjangoModelFactory):
-    """A stored text attachment on a ticket (the row as the service would leave it)."""
-
-    class Meta:
-        model = Attachment
-
-    ticket = factory.SubFactory(TicketFactory)
-    file = factory.django.FileField(data=b"hello attachment\n", filename="hello.txt")
-    file_name = "hello.txt"
-    size = 17
-    content_type = "text/plain"
-    sha256 = hashlib.sha256(b"hello attachment\n").hexdigest()
-    created_by = factory.SelfAttribute("ticket.created_by")
 
 
 # --- fixtures --------------------------------------------------------------------------------------------------------

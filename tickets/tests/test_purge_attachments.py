@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tickets.models import Attachment, TicketNote
-from tickets.tests.test_attachments_api import AttachmentFactory
+from tickets.tests.factories import AttachmentFactory
 
 pytestmark = pytest.mark.django_db
 

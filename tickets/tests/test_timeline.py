@@ -278,7 +278,7 @@ def test_author_deletes_a_comment_softly(creator, client_for):
 
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_only_the_author_changes_a_comment(method, creator, client_for):
-    comment = CommentFactory(note="Mine")
+    comment = CommentFactory(note="Mine", created_by=UserFactory())
     admin_like = UserFactory(perms=["tickets.work_on_ticket"])
 
     response = getattr(client_for(admin_like), method)(url(comment.ticket, f"comments/{comment.pk}/"), {"note": "Yours"})
@@ -328,7 +328,7 @@ def test_timeline_query_count_is_constant(creator, client_for, django_assert_num
 
     def add(n):
         for _ in range(n):
-            CommentFactory(ticket=ticket)
+            CommentFactory(ticket=ticket, created_by=UserFactory())
 
     def fresh_client():
         # A fresh user object per request, as authentication gives: its permissions are not cached yet.

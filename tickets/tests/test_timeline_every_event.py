@@ -14,10 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from approvals.tests.factories import template_with
-from permissions.tests.factories import AttachmentFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import Attachment, EventType, Ticket, TicketNote, TicketStatus
-from tickets.tests.factories import CategoryFactory, CommentFactory, LabelFactory, TicketFactory, TicketTemplateFactory
+from tickets.tests.factories import (
+    AttachmentFactory,
+    CategoryFactory,
+    CommentFactory,
+    LabelFactory,
+    TicketFactory,
+    TicketTemplateFactory,
+)
 from tickets.tests.test_attachments_api import EXE
 from tickets.tests.test_ticket_admin import change_data
 
