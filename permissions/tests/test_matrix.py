@@ -6,7 +6,7 @@ against an internal and a restricted ticket. Expected: 401 for anonymous, 404 fo
 someone (any non-2xx, and anything answered to a non-viewer) may carry the restricted ticket's data: a unique marker
 is planted in its title, description, comment and attachment name and must never come back.
 
-Rows for endpoints that are not routed (yet) are skipped with a reason, so new endpoints show up here as they land.
+Every row must name a routed path: a row whose route was renamed or removed fails (it would otherwise pass as a 404).
 """
 
 from __future__ import annotations
@@ -20,17 +20,11 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 
-from permissions.tests.factories import (
-    AccessRequestFactory,
-    ApprovalSlotFactory,
-    AttachmentFactory,
-    CommentFactory,
-    DelegationFactory,
-    GrantFactory,
-)
+from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
+from permissions.tests.factories import AccessRequestFactory, GrantFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketStatus, TicketVisibility
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import AttachmentFactory, CommentFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -221,11 +215,24 @@ def call(client: Any, endpoint: Endpoint, world: World) -> Any:
     return getattr(client, endpoint.method)(url, body, format="json")
 
 
-def require_route(path: str) -> None:
+def is_routed(path: str) -> bool:
     try:
         resolve(path.format_map({"ticket": 1, "slot": 1, "grant": 1, "note": 1, "attachment": 1, "access_request": 1}))
     except Resolver404:
-        pytest.skip(f"{path} is not routed yet")
+        return False
+    return True
+
+
+def require_route(path: str) -> None:
+    if not is_routed(path):
+        pytest.fail(f"{path} is not routed: fix the row or the URL conf")
+
+
+def test_every_row_names_a_routed_path():
+    """A row whose route was renamed or removed fails here (never skipped, never passing as an expected 404)."""
+    unrouted = [f"{e.method.upper()} {e.path}" for e in ENDPOINTS if not is_routed("/api/v1/" + e.path)]
+
+    assert unrouted == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
