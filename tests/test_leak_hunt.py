@@ -26,6 +26,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from approvals import services as approval_services
 from approvals.models import ApprovalProcess, ApprovalProcessStep, ApprovalProcessStepApprover
@@ -180,6 +181,24 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def schema_built_once():
+    """The schema route serves a public document (SERVE_PUBLIC): the same for every caller. It is built once for the
+    module and rendered for each column, instead of rebuilt per column (seconds each, most of this module's time)."""
+    build, built = SchemaGenerator.get_schema, {}
+
+    def get_schema(generator: SchemaGenerator, request: Any = None, public: bool = False) -> Any:
+        if not public:
+            return build(generator, request=request, public=public)
+        if generator.api_version not in built:
+            built[generator.api_version] = build(generator, request=request, public=public)
+        return built[generator.api_version]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SchemaGenerator, "get_schema", get_schema)
+        yield
 
 
 # --- the routes ------------------------------------------------------------------------------------------------------
