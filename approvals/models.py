@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from ticketsite.models import AuditedModel, SoftDeleteQuerySet
+from ticketsite.models import AuditedModel, SoftDeleteQuerySet, user_xor_role
 
 
 class ApprovalType(models.TextChoices):
@@ -40,13 +40,6 @@ class SlotStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     SKIPPED = "skipped", "Skipped"
-
-
-def _user_xor_role(prefix: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False),
-        name=f"{prefix}_user_xor_role",
-    )
 
 
 def by_filler(approvers: QuerySet[Any]) -> tuple[QuerySet[Any], QuerySet[Any]]:
@@ -105,7 +98,7 @@ class ApprovalTemplateStepApprover(AuditedModel):
     class Meta:
         db_table = "approval_template_step_approvers"
         ordering = ["id"]
-        constraints = [_user_xor_role("approval_template_step_approvers")]
+        constraints = [user_xor_role("approval_template_step_approvers_user_xor_role")]
 
     def __str__(self) -> str:
         return f"user {self.user_id}" if self.user_id else f"role {self.role_id}"
@@ -177,7 +170,7 @@ class ApprovalProcessStepApprover(AuditedModel):
             models.Index(fields=["role", "ticket"], name="approval_slots_role_ticket_idx"),
             models.Index(fields=["status", "step"], name="approval_slots_status_step_idx"),
         ]
-        constraints = [_user_xor_role("approval_process_step_approvers")]
+        constraints = [user_xor_role("approval_process_step_approvers_user_xor_role")]
 
     def __str__(self) -> str:
         return f"slot {self.pk} ({self.status})"

@@ -33,6 +33,7 @@ from approvals.selectors import acting_route, staffed_approvers
 from tickets.models import Ticket, TicketStatus, TicketTemplate
 from tickets.services.tickets import ticket_system_transition
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
+from ticketsite.services import model_update, require_user_xor_role, validate_constraints
 
 type Actor = User | AnonymousUser | None
 
@@ -277,8 +278,7 @@ def _validate_steps(steps: list[StepData]) -> None:
         if not approvers:
             raise DomainValidationError(f'Step "{step["name"]}" needs at least one approver.', field="steps", code="required")
         for approver in approvers:
-            if (approver.get("user") is None) == (approver.get("role") is None):
-                raise DomainValidationError("An approver names exactly one of user or role.", field="steps", code="invalid")
+            require_user_xor_role(approver.get("user"), approver.get("role"), field="steps")
         users = [approver["user"] for approver in approvers if approver.get("user") is not None]
         if len(set(users)) != len(users):
             # One person fills one slot per step, so a user named twice could never complete the step.
@@ -333,9 +333,8 @@ def _sync_steps(*, template: ApprovalTemplate, steps: list[StepData], actor: Act
 @transaction.atomic
 def approval_template_create(*, actor: Actor, name: str, steps: list[StepData], description: str = "") -> ApprovalTemplate:
     _validate_steps(steps)
-    if ApprovalTemplate.objects.filter(name__iexact=name).exists():
-        raise DomainValidationError("An approval template with this name exists.", field="name", code="unique")
     template = ApprovalTemplate(name=name, description=description)
+    validate_constraints(template)
     template.stamp(actor, created=True)
     template.save()
     _sync_steps(template=template, steps=steps, actor=actor)
@@ -349,15 +348,12 @@ def approval_template_update(*, template: ApprovalTemplate, actor: Actor, data: 
     Running processes are snapshots: nothing here reaches them.
     """
     template = ApprovalTemplate.objects.select_for_update().get(pk=template.pk)
-    if "name" in data and ApprovalTemplate.objects.filter(name__iexact=data["name"]).exclude(pk=template.pk).exists():
-        raise DomainValidationError("An approval template with this name exists.", field="name", code="unique")
-    fields = [field for field in ("name", "description") if field in data]
-    for field in fields:
-        setattr(template, field, data[field])
-    template.save(update_fields=[*fields, *template.stamp(actor)])
+    template, changed = model_update(instance=template, fields=("name", "description"), data=data, actor=actor)
     if "steps" in data:
         _validate_steps(data["steps"])
         _sync_steps(template=template, steps=data["steps"], actor=actor)
+        if not changed:  # its steps were rewritten: the template changed too
+            template.save(update_fields=template.stamp(actor))
     return template
 
 
@@ -428,11 +424,8 @@ def delegation_update(*, delegation: Delegation, actor: User, data: dict[str, An
     """Change the window or the reason; ending a delegation early is setting `ends_at` to now."""
     _require_delegation_owner(delegation=delegation, actor=actor, permission="approvals.change_delegation")
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
-    fields = [field for field in ("starts_at", "ends_at", "reason") if field in data]
-    for field in fields:
-        setattr(delegation, field, data[field])
-    _validate_window(starts_at=delegation.starts_at, ends_at=delegation.ends_at)
-    delegation.save(update_fields=[*fields, *delegation.stamp(actor)])
+    _validate_window(starts_at=data.get("starts_at", delegation.starts_at), ends_at=data.get("ends_at", delegation.ends_at))
+    delegation, _ = model_update(instance=delegation, fields=("starts_at", "ends_at", "reason"), data=data, actor=actor)
     return delegation
 
 

@@ -22,6 +22,7 @@ from approvals.models import ApprovalProcessStep
 from notifications import selectors
 from notifications.models import Channel, EmailStatus, Notification, NotificationEvent, NotificationRule
 from tickets.models import Ticket
+from ticketsite.services import model_update
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +307,21 @@ def notifications_mark_all_read(*, user: User) -> int:
 # --- rules ------------------------------------------------------------------------------------------------------------
 
 
+RULE_FIELDS = (
+    "name",
+    "event_type",
+    "is_active",
+    "conditions",
+    "users",
+    "roles",
+    "notify_creator",
+    "notify_assignee",
+    "notify_approvers",
+    "notify_requester",
+    "channels",
+)
+
+
 def _set_rule_relations(rule: NotificationRule, data: dict[str, Any]) -> None:
     if "users" in data:
         rule.users.set(data["users"])
@@ -325,12 +341,9 @@ def rule_create(*, actor: User, data: dict[str, Any]) -> NotificationRule:
 
 @transaction.atomic
 def rule_update(*, rule: NotificationRule, actor: User, data: dict[str, Any]) -> NotificationRule:
-    changed = [key for key in data if key not in ("users", "roles")]
-    for key in changed:
-        setattr(rule, key, data[key])
-    fields = rule.stamp(actor)
-    rule.save(update_fields=[*changed, *fields])
-    _set_rule_relations(rule, data)
+    # Re-read under a lock: the admin passes its form's instance, which already holds the new values.
+    rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
+    rule, _ = model_update(instance=rule, fields=RULE_FIELDS, data=data, actor=actor)
     return rule
 
 

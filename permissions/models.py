@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 
-from ticketsite.models import AuditedModel
+from ticketsite.models import AuditedModel, user_xor_role
 
 
 class TicketViewPermission(AuditedModel):
@@ -26,10 +26,7 @@ class TicketViewPermission(AuditedModel):
             models.Index(fields=["role", "ticket"], condition=Q(is_deleted=False), name="grants_role_ticket_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False),
-                name="ticket_view_permissions_user_xor_role",
-            ),
+            user_xor_role("ticket_view_permissions_user_xor_role"),
             models.UniqueConstraint(
                 fields=["ticket", "user"], condition=Q(is_deleted=False, user__isnull=False), name="grants_unique_user"
             ),

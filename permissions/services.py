@@ -15,6 +15,7 @@ from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPer
 from permissions.selectors import can_manage_grants, can_view_ticket
 from tickets.models import Ticket
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
+from ticketsite.services import require_user_xor_role
 
 type Actor = User | AnonymousUser | None
 
@@ -38,8 +39,7 @@ def grant_check(*, ticket: Ticket, actor: Actor, user: User | None, role: Group 
 
 
 def _grant_check(*, ticket: Ticket, user: User | None, role: Group | None) -> None:
-    if (user is None) == (role is None):
-        raise DomainValidationError("Name exactly one of user or role.", code="user_xor_role")
+    require_user_xor_role(user, role)
     if user is not None and not user.is_active:
         raise DomainValidationError("This user is inactive.", field="user", code="inactive_user")
     if TicketViewPermission.objects.filter(ticket=ticket, user=user, role=role).exists():

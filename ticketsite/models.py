@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -13,6 +14,14 @@ if TYPE_CHECKING:
 
 # Who performs a change: a user (from the API, the admin, a command), or None for the system.
 type Actor = "User | AnonymousUser | None"
+
+
+def user_xor_role(name: str) -> models.CheckConstraint:
+    """A row names exactly one of a user or a role (view grants, approver slots). Services check it before writing
+    with `ticketsite.services.require_user_xor_role`; this is the database's guarantee."""
+    return models.CheckConstraint(
+        condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False), name=name
+    )
 
 
 class SoftDeleteQuerySet(models.QuerySet):

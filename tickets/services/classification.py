@@ -9,14 +9,10 @@ from django.db import transaction
 from tickets.models import Category, Label
 from ticketsite.errors import DomainValidationError
 from ticketsite.models import Actor
+from ticketsite.services import model_update, validate_constraints
 
-
-def _ensure_unique_name(model: type[Category] | type[Label], name: str, *, exclude_pk: int | None = None) -> None:
-    clash = model.objects.filter(name__iexact=name)
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise DomainValidationError(f"A {model._meta.verbose_name} named '{name}' already exists.", field="name", code="unique")
+CATEGORY_FIELDS = ("name", "description", "parent")
+LABEL_FIELDS = ("name", "color", "description")
 
 
 def _ensure_no_cycle(category: Category | None, parent: Category | None) -> None:
@@ -30,17 +26,11 @@ def _ensure_no_cycle(category: Category | None, parent: Category | None) -> None
         node = node.parent
 
 
-def _apply(obj: Category | Label, data: dict[str, Any]) -> list[str]:
-    for field, value in data.items():
-        setattr(obj, field, value)
-    return list(data)
-
-
 @transaction.atomic
 def category_create(*, actor: Actor, name: str, description: str = "", parent: Category | None = None) -> Category:
-    _ensure_unique_name(Category, name)
     _ensure_no_cycle(None, parent)
     category = Category(name=name, description=description, parent=parent)
+    validate_constraints(category)
     category.stamp(actor, created=True)
     category.save()
     return category
@@ -48,12 +38,9 @@ def category_create(*, actor: Actor, name: str, description: str = "", parent: C
 
 @transaction.atomic
 def category_update(*, category: Category, actor: Actor, data: dict[str, Any]) -> Category:
-    if "name" in data:
-        _ensure_unique_name(Category, data["name"], exclude_pk=category.pk)
     if "parent" in data:
         _ensure_no_cycle(category, data["parent"])
-    fields = _apply(category, data)
-    category.save(update_fields=[*fields, *category.stamp(actor)])
+    category, _ = model_update(instance=category, fields=CATEGORY_FIELDS, data=data, actor=actor)
     return category
 
 
@@ -66,8 +53,8 @@ def category_delete(*, category: Category, actor: Actor) -> None:
 
 @transaction.atomic
 def label_create(*, actor: Actor, name: str, color: str = "#808080", description: str = "") -> Label:
-    _ensure_unique_name(Label, name)
     label = Label(name=name, color=color, description=description)
+    validate_constraints(label)
     label.stamp(actor, created=True)
     label.save()
     return label
@@ -75,10 +62,7 @@ def label_create(*, actor: Actor, name: str, color: str = "#808080", description
 
 @transaction.atomic
 def label_update(*, label: Label, actor: Actor, data: dict[str, Any]) -> Label:
-    if "name" in data:
-        _ensure_unique_name(Label, data["name"], exclude_pk=label.pk)
-    fields = _apply(label, data)
-    label.save(update_fields=[*fields, *label.stamp(actor)])
+    label, _ = model_update(instance=label, fields=LABEL_FIELDS, data=data, actor=actor)
     return label
 
 

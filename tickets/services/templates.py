@@ -27,6 +27,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from tickets.models import Category, Label, TicketPriority, TicketTemplate, TicketVisibility
 from ticketsite.errors import DomainValidationError
 from ticketsite.models import Actor
+from ticketsite.services import model_update, validate_constraints
 
 if TYPE_CHECKING:  # a ticket template names its approval template; approvals is a higher app (docs/architecture.md)
     from approvals.models import ApprovalTemplate
@@ -220,14 +221,6 @@ def validate_custom_fields(*, schema: dict[str, Any] | None, data: Any) -> None:
     raise ValidationError(detail)
 
 
-def _ensure_unique_name(name: str, *, exclude_pk: int | None = None) -> None:
-    clash = TicketTemplate.objects.filter(name__iexact=name)
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise DomainValidationError(f"A ticket template named '{name}' already exists.", field="name", code="unique")
-
-
 @transaction.atomic
 def template_create(
     *,
@@ -245,7 +238,6 @@ def template_create(
 ) -> TicketTemplate:
     schema = custom_fields_schema or {}
     validate_custom_fields_schema(schema)
-    _ensure_unique_name(name)
     template = TicketTemplate(
         name=name,
         description=description,
@@ -256,6 +248,7 @@ def template_create(
         approval_template=approval_template,
         custom_fields_schema=schema,
     )
+    validate_constraints(template)
     template.stamp(actor, created=True)
     template.save()
     template.categories.set(list(categories))
@@ -271,16 +264,7 @@ def template_update(*, template: TicketTemplate, actor: Actor, data: dict[str, A
         raise DomainValidationError(f"Not a template field: {', '.join(sorted(unknown))}.", code="unknown_field")
     if SCHEMA_FIELD in data:
         validate_custom_fields_schema(data[SCHEMA_FIELD])
-    if "name" in data:
-        _ensure_unique_name(data["name"], exclude_pk=template.pk)
-    fields = [field for field in data if field in TEMPLATE_FIELDS]
-    for field in fields:
-        setattr(template, field, data[field])
-    template.save(update_fields=[*fields, *template.stamp(actor)])
-    if "categories" in data:
-        template.categories.set(list(data["categories"]))
-    if "labels" in data:
-        template.labels.set(list(data["labels"]))
+    template, _ = model_update(instance=template, fields=[*TEMPLATE_FIELDS, *TEMPLATE_M2M_FIELDS], data=data, actor=actor)
     return template
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
@@ -38,6 +39,7 @@ from ticketsite.limits import (
     json_size,
 )
 from ticketsite.models import Actor
+from ticketsite.services import changed_fields, model_update
 from ticketsite.throttling import parse_rate
 
 if TYPE_CHECKING:  # the ticket names its approval template; approvals is a higher app (docs/architecture.md)
@@ -259,7 +261,7 @@ def ticket_create(
 
 def _current_value(ticket: Ticket, field: str) -> Any:
     if field in M2M_FIELDS:
-        return _ids(getattr(ticket, field).values_list("pk", flat=True))
+        return _ids(getattr(ticket, field).all())
     if field in FK_FIELDS:
         return getattr(ticket, f"{field}_id")
     return _jsonable(getattr(ticket, field))
@@ -286,23 +288,18 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticke
     if statemachine.is_final(ticket.status):
         raise DomainConflict(f"Ticket {ticket.key} is '{ticket.status}'; a final ticket cannot be edited.", code="ticket_final")
 
-    changes: list[FieldChange] = []
+    # The current categories and labels, read once for both the comparison and the event.
+    prefetch_related_objects([ticket], *(field for field in M2M_FIELDS if field in data))
+    changed = changed_fields(ticket, fields=(*SCALAR_FIELDS, *FK_FIELDS, *M2M_FIELDS), data=data)
+    if not changed:
+        return ticket
     allowed = editable_fields(ticket, actor)
-    for field in (*SCALAR_FIELDS, *FK_FIELDS, *M2M_FIELDS):
-        if field not in data:
-            continue
-        old, new = _current_value(ticket, field), _new_value(field, data[field])
-        if old == new:
-            continue
+    for field in changed:
         if field not in allowed:
             raise DomainPermissionDenied(
                 f"You may not change '{field}' of ticket {ticket.key} while it is '{ticket.status}'.", code="permission_denied"
             )
-        changes.append(FieldChange(field=field, old=old, new=new))
-    if not changes:
-        return ticket
 
-    changed = {change.field for change in changes}
     if "title" in changed:
         _check_title(data["title"])
     if "description" in changed:
@@ -321,15 +318,8 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticke
         if field in changed:
             _alive_ids(Category if field == "categories" else Label, _new_value(field, data[field]), field)
 
-    update_fields = []
-    for field in (*SCALAR_FIELDS, *FK_FIELDS):
-        if field in changed:
-            setattr(ticket, field, data[field])
-            update_fields.append(field)
-    ticket.save(update_fields=[*update_fields, *ticket.stamp(actor)])
-    for change in changes:
-        if change.field in M2M_FIELDS:
-            getattr(ticket, change.field).set(change.new)
+    changes = [FieldChange(field, old=_current_value(ticket, field), new=_new_value(field, data[field])) for field in changed]
+    model_update(instance=ticket, fields=changed, data=data, actor=actor)
     signals.ticket_updated.send(sender=Ticket, ticket=ticket, actor=actor, changes=changes)
     return ticket
 
