@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from notifications.api import NotificationRuleViewSet, NotificationViewSet
+from notifications.api.views import NotificationRuleViewSet, NotificationViewSet
 
 router = SimpleRouter()
 router.register("notifications", NotificationViewSet, basename="notification")

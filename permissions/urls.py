@@ -2,13 +2,13 @@
 
 from rest_framework.routers import SimpleRouter
 
-from permissions import api
+from permissions.api import views
 
 TICKET = r"tickets/(?P<ticket_id>[^/.]+)"
 
 router = SimpleRouter()
-router.register(rf"{TICKET}/permissions", api.TicketGrantViewSet, basename="ticket-permission")
-router.register(rf"{TICKET}/access-requests", api.TicketAccessRequestViewSet, basename="ticket-access-request")
-router.register(r"access-requests", api.AccessRequestViewSet, basename="access-request")
+router.register(rf"{TICKET}/permissions", views.TicketGrantViewSet, basename="ticket-permission")
+router.register(rf"{TICKET}/access-requests", views.TicketAccessRequestViewSet, basename="ticket-access-request")
+router.register(r"access-requests", views.AccessRequestViewSet, basename="access-request")
 
 urlpatterns = router.urls

@@ -35,11 +35,6 @@ def ticket_get(*, user: Any, ticket_id: Any) -> Ticket:
     return get_visible_ticket(user, ticket_id, queryset=_with_relations(Ticket.objects.all()))
 
 
-def ticket_for_write(*, user: Any, ticket_id: Any) -> Ticket:
-    """One visible ticket for a service to change (the service locks and re-reads it)."""
-    return get_visible_ticket(user, ticket_id)
-
-
 def timeline_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
     """Comments and system events of a visible ticket, oldest first. Deleted comments are gone (their
     comment_deleted event stays)."""

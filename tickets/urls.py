@@ -1,7 +1,18 @@
-from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = [
-    path("", include("tickets.api.classification")),
-    path("", include("tickets.api.tickets")),
-    path("", include("tickets.api.attachments")),
-]
+from tickets.api.views import attachments, classification, tickets
+
+router = SimpleRouter()
+router.register("categories", classification.CategoryViewSet, basename="category")
+router.register("labels", classification.LabelViewSet, basename="label")
+router.register("tickets", tickets.TicketViewSet, basename="ticket")
+router.register("ticket-templates", tickets.TicketTemplateViewSet, basename="ticket-template")
+router.register(r"tickets/(?P<ticket_id>[^/.]+)/attachments", attachments.TicketAttachmentViewSet, basename="ticket-attachment")
+router.register(
+    r"ticket-templates/(?P<template_id>[^/.]+)/attachments",
+    attachments.TemplateAttachmentViewSet,
+    basename="template-attachment",
+)
+router.register("attachments", attachments.AttachmentViewSet, basename="attachment")
+
+urlpatterns = router.urls

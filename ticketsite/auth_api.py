@@ -16,12 +16,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from ticketsite.api.fields import StrictCharField
+from ticketsite.api.serializers import RefuseUnwritableFieldsMixin, StrictInputSerializer
 from ticketsite.authentication import token_user
 
 
@@ -30,10 +32,20 @@ class LoginLockedOut(Throttled):
     default_code = "locked_out"
 
 
-class LockoutTokenObtainPairSerializer(TokenObtainPairSerializer):
+class StrictPasswordField(StrictCharField, PasswordField):
+    pass
+
+
+class LockoutTokenObtainPairSerializer(RefuseUnwritableFieldsMixin, TokenObtainPairSerializer):
     """simplejwt hands the request to `authenticate()`, so django-axes (settings: AXES_*) counts these failures together
     with the admin's, per username and per client address, and refuses a locked-out login even with the right password.
     Axes marks the request; the refusal leaves as a 429 in the error shape instead of a 401."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # simplejwt builds its credential fields here, as DRF's lenient text fields.
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictPasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
@@ -51,8 +63,10 @@ class LockoutTokenObtainPairSerializerExtension(TokenObtainPairSerializerExtensi
     target_class = "ticketsite.auth_api.LockoutTokenObtainPairSerializer"
 
 
-class LockedTokenRefreshSerializer(TokenRefreshSerializer):
+class LockedTokenRefreshSerializer(RefuseUnwritableFieldsMixin, TokenRefreshSerializer):
     """Rotation under a row lock: two concurrent refreshes of one token cannot both succeed."""
+
+    refresh = StrictCharField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         with transaction.atomic():
@@ -66,11 +80,11 @@ class LockedTokenRefreshSerializer(TokenRefreshSerializer):
             return super().validate(attrs)
 
 
-class CheckedTokenVerifySerializer(serializers.Serializer):
+class CheckedTokenVerifySerializer(StrictInputSerializer):
     """A token verifies only if the API would accept it: signature, expiry, issuer, audience, not blacklisted, and a user
     who exists, is active and has not changed the password since."""
 
-    token = serializers.CharField(write_only=True)
+    token = StrictCharField(write_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])  # a TokenError becomes a 401 in the view
@@ -111,8 +125,8 @@ class TokenVerifyThrottledView(ThrottledAuthMixin, TokenVerifyView):
     serializer_class = CheckedTokenVerifySerializer
 
 
-class LogoutInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+class LogoutInputSerializer(StrictInputSerializer):
+    refresh = StrictCharField()
 
 
 class LogoutView(ThrottledAuthMixin, APIView):

@@ -1,1 +1,2 @@
-"""HTTP API of the approval engine (SPEC §10, §12): serializers in `serializers`, viewsets in `views`."""
+"""HTTP API of the approval engine (SPEC §10, §12): input serializers in `inputs`, output serializers in `outputs`,
+viewsets in `views`; routes in approvals/urls.py."""

@@ -14,20 +14,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from approvals import selectors, services
-from approvals.api.serializers import (
+from approvals.api.inputs import (
     ApproveSerializer,
     DelegationCreateSerializer,
-    DelegationSerializer,
     DelegationUpdateSerializer,
-    ProcessSerializer,
     RejectSerializer,
-    SlotSerializer,
     TemplateInputSerializer,
-    TemplateSerializer,
 )
+from approvals.api.outputs import DelegationSerializer, ProcessSerializer, SlotSerializer, TemplateSerializer
 from approvals.filters import DelegationFilter, SlotFilter
 from approvals.models import ApprovalProcess, ApprovalProcessStepApprover, ApprovalTemplate, Delegation
-from permissions.selectors import get_visible_ticket, parse_pk
+from permissions.api.views import TicketScopedViewMixin
+from permissions.selectors import parse_pk
+from ticketsite.api.views import actor
 
 
 class SafePkMixin:
@@ -60,18 +59,18 @@ class ApprovalTemplateViewSet(SafePkMixin, viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = TemplateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        template = services.approval_template_create(actor=request.user, **serializer.validated_data)
+        template = services.approval_template_create(actor=actor(request), **serializer.validated_data)
         return self._output(template, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         template = self.get_object()
         serializer = TemplateInputSerializer(data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        template = services.approval_template_update(template=template, actor=request.user, data=serializer.validated_data)
+        template = services.approval_template_update(template=template, actor=actor(request), data=serializer.validated_data)
         return self._output(template)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.approval_template_delete(template=self.get_object(), actor=request.user)
+        services.approval_template_delete(template=self.get_object(), actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -91,7 +90,7 @@ class ApprovalSlotViewSet(SafePkMixin, viewsets.ReadOnlyModelViewSet):
         serializer = (ApproveSerializer if approve else RejectSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
         slot = services.approval_decide(
-            slot=slot, actor=request.user, approve=approve, comment=serializer.validated_data["comment"]
+            slot=slot, actor=actor(request), approve=approve, comment=serializer.validated_data["comment"]
         )
         return Response(SlotSerializer(slot).data)
 
@@ -107,15 +106,14 @@ class ApprovalSlotViewSet(SafePkMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(parameters=[OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id.")])
-class TicketApprovalsView(generics.ListAPIView):
+class TicketApprovalsView(TicketScopedViewMixin, generics.ListAPIView):
     """A ticket's approval processes, newest first, with their steps and slots (404 if the ticket is not visible)."""
 
     serializer_class = ProcessSerializer
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[ApprovalProcess]:
-        ticket = get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
-        return selectors.ticket_processes(ticket=ticket)
+        return selectors.ticket_processes(ticket=self.get_ticket())
 
 
 @extend_schema_view(
@@ -145,7 +143,7 @@ class DelegationViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = DelegationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        delegation = services.delegation_create(actor=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        delegation = services.delegation_create(actor=actor(request), **serializer.validated_data)
         return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -154,11 +152,11 @@ class DelegationViewSet(
         serializer.is_valid(raise_exception=True)
         delegation = services.delegation_update(
             delegation=delegation,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=actor(request),
             data=serializer.validated_data,
         )
         return Response(DelegationSerializer(delegation).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.delegation_delete(delegation=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        services.delegation_delete(delegation=self.get_object(), actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -146,14 +146,13 @@ def test_request_needs_a_reason(client_for, ticket, body):
     assert response.json()["errors"][0]["attr"] == "reason"
 
 
-def test_request_ignores_read_only_fields(client_for, ticket):
+def test_request_refuses_read_only_fields(client_for, ticket):
     requester = UserFactory()
     payload = {"reason": "x", "status": "approved", "requester": ticket.created_by.pk, "decided_by": requester.pk}
     response = client_for(requester).post(ticket_url(ticket), payload, format="json")
-    assert response.status_code == 201
-    access_request = AccessRequest.objects.get()
-    assert access_request.status == "pending" and access_request.requester == requester
-    assert access_request.decided_by is None
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "read_only"
+    assert not AccessRequest.objects.exists()
 
 
 def test_anonymous_is_401(api_client, ticket):

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from permissions.selectors import can_view_ticket
 from tickets.admin.visibility import TicketRowsAdmin
-from tickets.api.attachments import attachment_file_response
+from tickets.api.views.attachments import attachment_file_response
 from tickets.models import Attachment
 from tickets.services import attachments as services
 

@@ -147,10 +147,9 @@ def test_audit_and_owner_fields_in_the_body_are_not_writable(client_for):
     body["sha256"] = "0" * 64
     response = client_for(ticket.created_by).post(ticket_url(ticket), body, format="multipart")
 
-    assert response.status_code == 201
-    attachment = Attachment.objects.get()
-    assert (attachment.ticket, attachment.created_by) == (ticket, ticket.created_by)
-    assert attachment.sha256 == hashlib.sha256(b"plain text\n").hexdigest()
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "read_only"
+    assert not Attachment.objects.exists()
 
 
 def test_any_user_who_sees_an_internal_ticket_may_attach(client_for):

@@ -136,7 +136,7 @@ EDIT_MATRIX = [(status, person) for status in ALL_STATUSES for person in PEOPLE]
 
 
 def test_the_matrix_names_every_field_the_api_accepts():
-    from tickets.api.tickets import TicketUpdateSerializer
+    from tickets.api.inputs import TicketUpdateSerializer
 
     assert set(FIELDS) == set(TicketUpdateSerializer().fields)
 

@@ -13,18 +13,19 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, HttpRequest
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from permissions.selectors import get_visible_ticket
-from tickets.models import Attachment, Ticket, TicketNote, TicketTemplate
+from permissions.api.views import TicketScopedViewMixin
+from tickets.api.inputs import TemplateAttachmentUploadSerializer, TicketAttachmentUploadSerializer
+from tickets.api.outputs import AttachmentErrorResponseSerializer, AttachmentSerializer
+from tickets.models import Attachment, TicketTemplate
 from tickets.selectors_attachments import (
     get_template_for_attachments,
     get_visible_attachment,
@@ -32,67 +33,11 @@ from tickets.selectors_attachments import (
     ticket_attachments,
 )
 from tickets.services import attachments as services
+from ticketsite.api.views import actor
 from ticketsite.errors import PayloadTooLarge
 
-MAX_PK = 2**63 - 1
 # Room for the multipart framing and the small `note` field on top of the file itself.
 _MULTIPART_OVERHEAD = 64 * 1024
-
-
-# --- serializers -----------------------------------------------------------------------------------------------------
-
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    download_url = serializers.HyperlinkedIdentityField(
-        view_name="attachment-download", help_text="Permission-checked download."
-    )
-
-    class Meta:
-        model = Attachment
-        fields = [
-            "id",
-            "ticket",
-            "note",
-            "template",
-            "file_name",
-            "size",
-            "content_type",
-            "sha256",
-            "created_by",
-            "created_at",
-            "download_url",
-        ]
-        read_only_fields = fields
-
-
-class _UploadSerializer(serializers.Serializer):
-    # Emptiness, size and type are the service's checks (the same for the API, the admin and commands).
-    file = serializers.FileField(
-        allow_empty_file=True, max_length=None, use_url=False, help_text="The file (multipart part named `file`)."
-    )
-
-
-class TicketAttachmentUploadSerializer(_UploadSerializer):
-    note = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=MAX_PK,
-        help_text="Id of a comment of this ticket (written by the caller) the file belongs to.",
-    )
-
-    def validate_note(self, value: int | None) -> TicketNote | None:
-        # Resolved inside the ticket the caller was authorised to see: another ticket's note is "not found".
-        if value is None:
-            return None
-        note = TicketNote.objects.filter(pk=value, ticket=self.context["ticket"], system=False).first()
-        if note is None:
-            raise serializers.ValidationError("No such comment on this ticket.", code="does_not_exist")
-        return note
-
-
-class TemplateAttachmentUploadSerializer(_UploadSerializer):
-    pass
 
 
 # --- upload streaming limit ------------------------------------------------------------------------------------------
@@ -164,32 +109,16 @@ def attachment_file_response(attachment: Attachment) -> FileResponse:
 # --- viewsets --------------------------------------------------------------------------------------------------------
 
 
-# The one error shape (SPEC §12), for the statuses drf-standardized-errors does not describe by itself.
-_ErrorResponseSerializer = inline_serializer(
-    name="AttachmentErrorResponse",
-    fields={
-        "type": serializers.ChoiceField(choices=["client_error"]),
-        "errors": inline_serializer(
-            name="AttachmentErrorItem",
-            fields={
-                "code": serializers.CharField(),
-                "detail": serializers.CharField(),
-                "attr": serializers.CharField(allow_null=True),
-            },
-            many=True,
-        ),
-    },
-)
 _TICKET_CONFLICT = OpenApiResponse(
-    _ErrorResponseSerializer,
+    AttachmentErrorResponseSerializer,
     description="The ticket is final (code ticket_final), or a quota is reached: the ticket's file count "
     "(too_many_attachments), the ticket's bytes (ticket_quota_exceeded) or the uploader's bytes (user_quota_exceeded)",
 )
 _USER_QUOTA = OpenApiResponse(
-    _ErrorResponseSerializer, description="The uploader's quota of bytes is reached (code user_quota_exceeded)"
+    AttachmentErrorResponseSerializer, description="The uploader's quota of bytes is reached (code user_quota_exceeded)"
 )
 _TOO_LARGE = OpenApiResponse(
-    _ErrorResponseSerializer,
+    AttachmentErrorResponseSerializer,
     description="Larger than ATTACHMENT_MAX_SIZE (code payload_too_large), or a ZIP container with more than "
     "ATTACHMENT_ZIP_MAX_ENTRIES entries (code too_many_zip_entries)",
 )
@@ -206,23 +135,18 @@ _TOO_LARGE = OpenApiResponse(
         request={"multipart/form-data": TicketAttachmentUploadSerializer},
         responses={
             201: AttachmentSerializer,
-            403: OpenApiResponse(_ErrorResponseSerializer, description="Only a comment's author attaches files to it"),
+            403: OpenApiResponse(AttachmentErrorResponseSerializer, description="Only a comment's author attaches files to it"),
             409: _TICKET_CONFLICT,
             413: _TOO_LARGE,
         },
     ),
 )
-class TicketAttachmentViewSet(_UploadViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TicketAttachmentViewSet(TicketScopedViewMixin, _UploadViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Attachment.objects.none()  # the real one is scoped to the caller's ticket in get_queryset
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser]
     filter_backends: list[Any] = []
     http_method_names = ["get", "post", "head", "options"]
-
-    def get_ticket(self) -> Ticket:
-        if not hasattr(self, "_ticket"):
-            self._ticket = get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
-        return self._ticket
 
     def get_queryset(self) -> Any:
         return ticket_attachments(ticket=self.get_ticket())
@@ -233,7 +157,7 @@ class TicketAttachmentViewSet(_UploadViewMixin, mixins.ListModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         attachment = services.attachment_create(
-            actor=request.user,
+            actor=actor(request),
             upload=upload,
             ticket=ticket,
             note=serializer.validated_data.get("note"),
@@ -283,7 +207,7 @@ class TemplateAttachmentViewSet(_UploadViewMixin, mixins.ListModelMixin, viewset
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         attachment = services.attachment_create(
-            actor=request.user, upload=upload, template=template, claimed_type=upload.content_type
+            actor=actor(request), upload=upload, template=template, claimed_type=upload.content_type
         )
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -309,7 +233,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, vie
         return get_visible_attachment(self.request.user, self.kwargs["pk"])
 
     def perform_destroy(self, instance: Attachment) -> None:
-        services.attachment_delete(actor=self.request.user, attachment=instance)
+        services.attachment_delete(actor=actor(self.request), attachment=instance)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # A download answers with the file's own type whatever the Accept header says (errors stay JSON).
@@ -326,12 +250,3 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, vie
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         return attachment_file_response(self.get_object())
-
-
-router = SimpleRouter()
-router.register(r"tickets/(?P<ticket_id>[^/.]+)/attachments", TicketAttachmentViewSet, basename="ticket-attachment")
-router.register(
-    r"ticket-templates/(?P<template_id>[^/.]+)/attachments", TemplateAttachmentViewSet, basename="template-attachment"
-)
-router.register("attachments", AttachmentViewSet, basename="attachment")
-urlpatterns = router.urls

@@ -1,89 +1,44 @@
-"""HTTP API of the permissions app: view grants and access requests (SPEC §7, §12). Thin: selectors in, services out."""
+"""Viewsets of the permissions API, and the base of every view under /tickets/{ticket_id}/. Thin: selectors in,
+services out."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from permissions import selectors, services
+from permissions.api.inputs import AccessRequestInputSerializer, DecisionInputSerializer, GrantInputSerializer
+from permissions.api.outputs import AccessRequestSerializer, GrantSerializer
 from permissions.filters import AccessRequestFilter
 from permissions.models import AccessRequest, TicketViewPermission
 from tickets.models import Ticket
+from ticketsite.api.views import actor
 from ticketsite.errors import DomainPermissionDenied
-from ticketsite.limits import REMARK_MAX_LENGTH
 
 TICKET_ID = OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id")
 GRANT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Grant id")
 REQUEST_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Access request id")
 
 
-# --- serializers ------------------------------------------------------------------------------------------------------
-
-
-class GrantSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = TicketViewPermission
-        fields = ["id", "ticket", "user", "role", "created_by", "created_at"]
-        read_only_fields = fields
-
-
-class GrantInputSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
-    role = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False, allow_null=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (attrs.get("user") is None) == (attrs.get("role") is None):
-            raise serializers.ValidationError("Name exactly one of user or role.", code="user_xor_role")
-        return attrs
-
-
-class AccessRequestSerializer(serializers.ModelSerializer):
-    """The request and its decision; deliberately nothing of the ticket but its id (the requester cannot see it)."""
-
-    class Meta:
-        model = AccessRequest
-        fields = [
-            "id",
-            "ticket",
-            "requester",
-            "reason",
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_comment",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class AccessRequestInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=REMARK_MAX_LENGTH)
-
-
-class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=REMARK_MAX_LENGTH, required=False, allow_blank=True, default="")
-
-
-# --- views ------------------------------------------------------------------------------------------------------------
-
-
-class TicketScopedViewSet(viewsets.GenericViewSet):
-    """Resolves `ticket_id` from the URL through the caller's visible set, once per request (404 if not visible)."""
-
+# The base of every view that works on one ticket named in its URL (comments, timeline, attachments, grants, access
+# requests, approvals): `get_ticket()` resolves it through the caller's visible set, once per request, so a missing
+# ticket and one the caller may not see are the same 404. (Comments, not a docstring: drf-spectacular would show an
+# inherited docstring as every such operation's description.)
+class TicketScopedViewMixin(generics.GenericAPIView):
+    ticket_url_kwarg = "ticket_id"
     _ticket: Ticket | None = None
 
     def get_ticket(self) -> Ticket:
         if self._ticket is None:
-            self._ticket = selectors.get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
+            self._ticket = selectors.get_visible_ticket(self.request.user, self.kwargs[self.ticket_url_kwarg])
         return self._ticket
 
 
@@ -99,11 +54,12 @@ class TicketScopedViewSet(viewsets.GenericViewSet):
     destroy=extend_schema(parameters=[TICKET_ID, GRANT_ID], responses={204: None}, summary="Revoke a grant"),
 )
 class TicketGrantViewSet(
+    TicketScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
-    TicketScopedViewSet,
+    viewsets.GenericViewSet,
 ):
     queryset = TicketViewPermission.objects.none()
     serializer_class = GrantSerializer
@@ -122,13 +78,13 @@ class TicketGrantViewSet(
         data = GrantInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_create(
-            ticket=ticket, actor=request.user, user=data.validated_data.get("user"), role=data.validated_data.get("role")
+            ticket=ticket, actor=actor(request), user=data.validated_data.get("user"), role=data.validated_data.get("role")
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         grant = self.get_object()
-        services.grant_revoke(grant=grant, actor=request.user)
+        services.grant_revoke(grant=grant, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -141,7 +97,9 @@ class TicketGrantViewSet(
         summary="Ask for access to a ticket you cannot see",
     ),
 )
-class TicketAccessRequestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TicketScopedViewSet):
+class TicketAccessRequestViewSet(
+    TicketScopedViewMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     queryset = AccessRequest.objects.none()
     serializer_class = AccessRequestSerializer
     filterset_class = AccessRequestFilter
@@ -155,12 +113,12 @@ class TicketAccessRequestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
         return selectors.ticket_access_requests(ticket=ticket)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Asking for access is the one request about a ticket the caller may not see.
         ticket = selectors.get_requestable_ticket(self.kwargs["ticket_id"])
         data = AccessRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assert isinstance(request.user, User)
         access_request = services.access_request_create(
-            ticket=ticket, requester=request.user, reason=data.validated_data["reason"]
+            ticket=ticket, requester=actor(request), reason=data.validated_data["reason"]
         )
         return Response(AccessRequestSerializer(access_request).data, status=status.HTTP_201_CREATED)
 
@@ -206,5 +164,5 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         access_request = selectors.get_decidable_access_request(request.user, pk)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decided = decide(access_request=access_request, actor=request.user, comment=data.validated_data["comment"])
+        decided = decide(access_request=access_request, actor=actor(request), comment=data.validated_data["comment"])
         return Response(AccessRequestSerializer(decided).data)

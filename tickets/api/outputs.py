@@ -1,0 +1,155 @@
+"""Output serializers of the tickets API, and the error bodies its views document beyond drf-standardized-errors'."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import serializers
+
+from tickets import statemachine
+from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketStatus, TicketTemplate
+
+# --- tickets -------------------------------------------------------------------------------------------------------
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    categories: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    labels: serializers.PrimaryKeyRelatedField[Label] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "key",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "visibility",
+            "template",
+            "approval_template",
+            "custom_fields",
+            "assignee",
+            "due_at",
+            "categories",
+            "labels",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+            "resolved_at",
+            "closed_at",
+            "allowed_transitions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=TicketStatus.choices)))
+    def get_allowed_transitions(self, ticket: Ticket) -> list[str]:
+        # Reads the caller's cached permissions and the ticket row only: no query per ticket.
+        request = self.context.get("request")
+        return statemachine.allowed_transitions(ticket, request.user if request is not None else None)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketNote
+        fields = [
+            "id",
+            "system",
+            "event_type",
+            "event_details",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "redacted_by",
+            "redacted_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketConflictErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="invalid_transition, ticket_final, invalid_state or comment_redacted")
+    detail = serializers.CharField(help_text="Names the current status and the transitions the caller may make.")
+    attr = serializers.CharField(allow_null=True)
+
+
+class TicketConflictResponseSerializer(serializers.Serializer):
+    """409: the ticket's state does not allow the change."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = TicketConflictErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+# --- ticket templates ----------------------------------------------------------------------------------------------
+
+
+class TicketTemplateSerializer(serializers.ModelSerializer):
+    categories: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    labels: serializers.PrimaryKeyRelatedField[Label] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = TicketTemplate
+        fields = [
+            "id",
+            "name",
+            "description",
+            "default_title",
+            "default_description",
+            "default_priority",
+            "default_visibility",
+            "categories",
+            "labels",
+            "approval_template",
+            "custom_fields_schema",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- attachments ---------------------------------------------------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.HyperlinkedIdentityField(
+        view_name="attachment-download", help_text="Permission-checked download."
+    )
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "ticket",
+            "note",
+            "template",
+            "file_name",
+            "size",
+            "content_type",
+            "sha256",
+            "created_by",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+
+# The one error shape (SPEC §12), for the statuses drf-standardized-errors does not describe by itself.
+AttachmentErrorResponseSerializer = inline_serializer(
+    name="AttachmentErrorResponse",
+    fields={
+        "type": serializers.ChoiceField(choices=["client_error"]),
+        "errors": inline_serializer(
+            name="AttachmentErrorItem",
+            fields={
+                "code": serializers.CharField(),
+                "detail": serializers.CharField(),
+                "attr": serializers.CharField(allow_null=True),
+            },
+            many=True,
+        ),
+    },
+)
