@@ -8,7 +8,7 @@ fetches *and* authorises, answering the same 404 for "missing" and "forbidden".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -111,68 +111,38 @@ def can_view_all(user: User) -> bool:
 
 
 class VisibleTicketQuerySet(SoftDeleteQuerySet):
-    """What visible_tickets returns: the same rows, and a cheaper exact count() while nothing else filters them.
+    """What visible_tickets returns: the tickets, and `count_unfiltered()`, the same exact count by a faster plan while
+    nothing but the rule filters them (the pagination uses it for a list without filters or search).
 
     The rule is an OR with a sub-select, so no index answers COUNT(*) of it: PostgreSQL scans the whole table and
     evaluates the rule on every row (the ticket list's total, linear in the table). Counted in two disjoint parts,
     internal and not internal tickets, as one UNION ALL query, each part is an index-only scan of a partial index
     (permissions/migrations/0002_ticket_visibility_count_indexes): the internal part needs no rule at all, the other
-    evaluates it on the index entries of restricted tickets. A filter added afterwards (status, search, ...) turns the
-    split off, since each part would then scan what the single count scans once. Either way the count is exact (the two
-    parts partition the rows by a NOT NULL column); the flag only chooses the faster plan.
+    evaluates it on the index entries of restricted tickets. With a filter on top (status, search, ...) each part would
+    scan what the single count scans once, so `count()` stays the ordinary one.
     """
 
-    _count_in_parts = False
-
-    def _clone(self) -> Self:
-        clone = super()._clone()  # type: ignore[misc]  # private in the stubs
-        clone._count_in_parts = self._count_in_parts
-        return clone
-
-    def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> Self:
-        narrowed = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
-        narrowed._count_in_parts = False
-        return narrowed
-
-    def count(self) -> int:
-        query = self.query
-        exact = not (
-            query.is_sliced
-            or query.combinator
-            or query.distinct
-            or query.group_by is not None
-            or query.is_empty()
-            or any(getattr(annotation, "contains_aggregate", False) for annotation in query.annotations.values())
-        )
-        if not (self._count_in_parts and exact and self._result_cache is None):
-            return super().count()
+    def count_unfiltered(self) -> int:
+        """The number of rows, exactly (the two parts partition them by a NOT NULL column). For the tickets as
+        visible_tickets returns them, maybe ordered or prefetched; not sliced, grouped or made distinct."""
         internal = Q(visibility=TicketVisibility.INTERNAL)
         parts = [part.order_by().values("pk") for part in (self.filter(internal), self.exclude(internal))]
         return parts[0].union(parts[1], all=True).order_by().count()
 
 
-def _with_split_count(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    if type(tickets) is not SoftDeleteQuerySet:  # a caller's own queryset class: left as it is
-        return tickets
-    visible = tickets.all()
-    visible.__class__ = VisibleTicketQuerySet  # same state, three methods more (Django's clones keep the class)
-    assert isinstance(visible, VisibleTicketQuerySet)
-    visible._count_in_parts = True
-    return visible
-
-
 def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     """Tickets `user` may see, as one query. Inactive and anonymous users see nothing.
 
-    `queryset` narrows the base (default: non-deleted tickets); the rule is applied on top of it.
+    `queryset` narrows the base (default: non-deleted tickets, as a VisibleTicketQuerySet); the rule is applied on
+    top of it.
     """
-    tickets = queryset if queryset is not None else Ticket.objects.all()
+    tickets = queryset if queryset is not None else VisibleTicketQuerySet(model=Ticket).alive()
     if not is_active_user(user):
         return tickets.none()
     assert isinstance(user, User)
     if can_view_all(user):
-        return _with_split_count(tickets)
-    return _with_split_count(tickets.filter(_sees(user.pk)))
+        return tickets
+    return tickets.filter(_sees(user.pk))
 
 
 def users_who_may_see(ticket: Ticket) -> QuerySet[User]:

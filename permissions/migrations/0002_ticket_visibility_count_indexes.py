@@ -1,4 +1,4 @@
-"""Partial indexes for counting the tickets a user may see (permissions.selectors.VisibleTicketQuerySet.count).
+"""Partial indexes for counting the tickets a user may see (permissions.selectors.VisibleTicketQuerySet.count_unfiltered).
 
 The count runs in two parts, internal and not internal tickets, each an index-only scan of one of these: the first
 needs no visibility check at all, the second carries the columns the rule reads on a restricted ticket. PostgreSQL only

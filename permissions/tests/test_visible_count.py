@@ -73,16 +73,24 @@ def test_the_count_is_one_query(world, django_assert_num_queries):
         assert tickets.count() == 9
 
 
-def test_the_split_applies_to_unfiltered_lists_only(world):
+def test_the_split_applies_to_unfiltered_lists_only(world, client_for):
     user, _ = world
+    client = client_for(user)
     with connection.execute_wrapper(lambda execute, sql, *args: (statements.append(sql), execute(sql, *args))[1]):
         statements: list[str] = []
-        ticket_list(user=user).order_by("-created_at").count()
-        ticket_list(user=user).filter(status=TicketStatus.OPEN).count()
+        unfiltered = client.get("/api/v1/tickets/?ordering=-created_at&page_size=2")
+        filtered = client.get("/api/v1/tickets/?status=open")
 
-    unfiltered, filtered = [sql for sql in statements if "COUNT(" in sql.upper()]
-    assert "UNION ALL" in unfiltered
-    assert "UNION ALL" not in filtered
+    assert (unfiltered.json()["count"], filtered.json()["count"]) == (9, 2)
+    unfiltered_count, filtered_count = [sql for sql in statements if "COUNT(" in sql.upper()]
+    assert "UNION ALL" in unfiltered_count
+    assert "UNION ALL" not in filtered_count
+
+
+def test_the_split_count_is_the_number_of_rows(world):
+    user, _ = world
+    for queryset in [visible_tickets(user), ticket_list(user=user).order_by("-created_at"), visible_tickets(AdminFactory())]:
+        assert queryset.count_unfiltered() == len(list(queryset))
 
 
 def test_postgresql_has_the_partial_indexes(postgres_only):
