@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -149,14 +149,14 @@ def notify(event: Event) -> list[Notification]:
 class _EmailBatch:
     """The e-mails of the events of one transaction, enqueued as one task when it commits (one on_commit callback).
 
-    A later event of the same transaction joins the batch only while the batch is sure to run at that commit: still
-    registered (a rolled-back savepoint drops the callbacks registered inside it), not run yet, and registered in
-    this atomic block or an enclosing one. Otherwise it starts a new batch. An id whose row was rolled back with an
+    A later event of the transaction joins the batch while its callback is still sure to run at this commit. Django
+    holds a callback until it runs, or until a savepoint it was registered in rolls back (then it drops it); the batch
+    is referenced by nothing else (`_batches` holds a weak reference), so under CPython's reference counting it lives
+    exactly that long, and a live, not yet run batch is one that will run. An id whose row was rolled back with an
     inner savepoint is harmless: the task sends only the pending notifications it finds.
     """
 
-    def __init__(self, savepoint_ids: Iterable[str | None]) -> None:
-        self.savepoint_ids = frozenset(savepoint_ids)
+    def __init__(self) -> None:
         self.notification_ids: list[int] = []
         self.done = False
 
@@ -164,27 +164,21 @@ class _EmailBatch:
         self.done = True
         enqueue_notification_emails(notification_ids=self.notification_ids, attempt=1)
 
-    def accepts_more(self, connection: Any) -> bool:
-        return (
-            not self.done
-            and connection.in_atomic_block
-            and self.savepoint_ids <= set(connection.savepoint_ids)
-            and any(func is self for _, func, _ in connection.run_on_commit)
-        )
 
-
-_EMAIL_BATCH = "_notifications_email_batch"
+# Per database connection (one per thread or async context): its open batch, if Django still holds the callback.
+_batches: weakref.WeakKeyDictionary[Any, weakref.ref[_EmailBatch]] = weakref.WeakKeyDictionary()
 
 
 def _queue_emails_on_commit(notification_ids: list[int]) -> None:
     connection = transaction.get_connection()
-    batch = getattr(connection, _EMAIL_BATCH, None)
-    if isinstance(batch, _EmailBatch) and batch.accepts_more(connection):
+    held = _batches.get(connection)
+    batch = held() if held is not None else None
+    if batch is not None and not batch.done:
         batch.notification_ids.extend(notification_ids)
         return
-    batch = _EmailBatch(connection.savepoint_ids)
+    batch = _EmailBatch()
     batch.notification_ids.extend(notification_ids)  # before on_commit, which runs it at once outside a transaction
-    setattr(connection, _EMAIL_BATCH, batch)
+    _batches[connection] = weakref.ref(batch)
     transaction.on_commit(batch)
 
 

@@ -74,7 +74,8 @@ def test_approve_that_completes_the_process(
     me = UserFactory(roles=[approvers])
     UserFactory(roles=[approvers])
     ticket = TicketFactory(created_by=creator, approval_template=template_with(("any", [approvers])))
-    submitted = client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "waiting_approval"})
+    with django_capture_on_commit_callbacks(execute=True):  # the submit commits, its e-mails leave
+        submitted = client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "waiting_approval"})
     assert submitted.status_code == 200, submitted.json()
     slot = ApprovalProcessStepApprover.objects.get(ticket=ticket)
     client = fresh(client_for, me)
