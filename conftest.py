@@ -17,6 +17,26 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.MEDIA_ROOT = settings.MEDIA_ROOT / worker
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For `--dist loadgroup` (bin/test): a module's tests run on one worker, so a module-scoped world is built once,
+    except tests on a transactional database. Those flush every table (the rows data migrations made, such as the
+    default notification rules, included), so each is its own unit and, as pytest-django orders them, runs after every
+    test that needs those rows, as in a single process."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for item in items:
+        if not is_transactional(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    flagged = marker is not None and bool(marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    return flagged or "transactional_db" in fixtures or "live_server" in fixtures
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
