@@ -212,7 +212,7 @@ class Command(BaseCommand):
         batches = -(-total // batch_size)
         # SQLite has one writer; on PostgreSQL two loaders keep both the Python side and the server busy.
         # Inside a caller's transaction (a test) other processes would not see the reference rows: load in-process.
-        parallel_ok = connection.vendor != "sqlite" and not connection.in_atomic_block
+        parallel_ok = connection.vendor != "sqlite" and transaction.get_autocommit()
         jobs = min(options["jobs"] or 2, batches) if parallel_ok else 1
         plan = _Plan(total=total, batch_size=batch_size, seed=seed, now=timezone.now(), ticket_base=_next_id(Ticket))
         progress = _Progress(self, total, started)
