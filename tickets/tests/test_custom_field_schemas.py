@@ -42,7 +42,7 @@ def internal_server():
     """A real HTTP server on 127.0.0.1 (an ephemeral port), standing for a service the attacker wants reached."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingHandler)
     server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
