@@ -16,19 +16,7 @@ from ticketsite.admin import AuditedAdmin, AuditedModelForm
 class NotificationRuleForm(AuditedModelForm):
     class Meta:
         model = NotificationRule
-        fields = [
-            "name",
-            "event_type",
-            "is_active",
-            "channels",
-            "conditions",
-            "users",
-            "roles",
-            "notify_creator",
-            "notify_assignee",
-            "notify_approvers",
-            "notify_requester",
-        ]
+        fields = list(services.RULE_FIELDS)
         help_texts = {
             "conditions": 'Optional: {"categories": [ids], "priorities": ["high", ...], "templates": [ids]}.',
             "channels": 'A list of "in_app" and/or "email".',

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from notifications.models import Channel, NotificationRule
+from notifications.services import RULE_FIELDS
 from notifications.validators import clean_channels, clean_conditions
 from ticketsite.api.fields import StrictPrimaryKeyRelatedField
 from ticketsite.api.serializers import StrictInputModelSerializer
@@ -40,24 +41,7 @@ class NotificationRuleSerializer(StrictInputModelSerializer):
 
     class Meta:
         model = NotificationRule
-        fields = [
-            "id",
-            "name",
-            "event_type",
-            "is_active",
-            "conditions",
-            "users",
-            "roles",
-            "notify_creator",
-            "notify_assignee",
-            "notify_approvers",
-            "notify_requester",
-            "channels",
-            "created_by",
-            "created_at",
-            "updated_by",
-            "updated_at",
-        ]
+        fields = ["id", *RULE_FIELDS, "created_by", "created_at", "updated_by", "updated_at"]
         read_only_fields = ["created_by", "created_at", "updated_by", "updated_at"]
 
     def validate_conditions(self, value: Any) -> dict[str, list[Any]]:
