@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import referencing
 import referencing.jsonschema
 from django.db import transaction
+from jsonschema import FormatChecker
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 from jsonschema.protocols import Validator
@@ -20,9 +22,9 @@ from jsonschema.validators import (
     Draft202012Validator,
     validator_for,
 )
-from referencing._core import Resolver  # the documented Resolver; the package exports no alias for it
 from referencing.exceptions import Unresolvable
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rfc3986_validator import validate_rfc3986
 
 from tickets.models import Category, Label, TicketPriority, TicketTemplate, TicketVisibility
 from ticketsite.errors import DomainValidationError
@@ -30,6 +32,8 @@ from ticketsite.models import Actor
 from ticketsite.services import model_update, validate_constraints
 
 if TYPE_CHECKING:  # a ticket template names its approval template; approvals is a higher app (docs/architecture.md)
+    from referencing._core import Resolver  # for annotations: the package exports no alias for its documented Resolver
+
     from approvals.models import ApprovalTemplate
 
 CUSTOM_FIELDS = "custom_fields"
@@ -188,7 +192,41 @@ def _custom_fields_validator(schema: dict[str, Any]) -> Validator:
     are annotations, as the specification says."""
     validator_class = _validator_class(schema, field=CUSTOM_FIELDS)
     _check_references(schema, validator_class, field=CUSTOM_FIELDS)
-    return validator_class(schema, registry=NO_RETRIEVAL, format_checker=validator_class.FORMAT_CHECKER)
+    return validator_class(schema, registry=NO_RETRIEVAL, format_checker=format_checker(validator_class))
+
+
+def _iri_as_uri(value: str) -> str:
+    """RFC 3987 §3.1: an IRI maps to a URI by percent-encoding each non-ASCII character's UTF-8 bytes."""
+    return "".join(char if char.isascii() else urllib.parse.quote(char, safe="") for char in value)
+
+
+def _is_iri(value: object) -> bool:
+    return not isinstance(value, str) or validate_rfc3986(_iri_as_uri(value), rule="URI") is not None
+
+
+def _is_iri_reference(value: object) -> bool:
+    return not isinstance(value, str) or validate_rfc3986(_iri_as_uri(value), rule="URI_reference") is not None
+
+
+def _format_checker(validator_class: type[Validator]) -> FormatChecker:
+    """The draft's own format checker, with `iri` and `iri-reference` checked as their RFC 3987 mapping to URIs.
+
+    jsonschema checks IRIs only with `rfc3987-syntax`, which compiles a grammar for about 2.5 s on import, at the start
+    of every process (web workers, commands); the mapping checks the same syntax with the URI validator already here.
+    """
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(validator_class.FORMAT_CHECKER.checkers)
+    if validator_class in (Draft7Validator, Draft201909Validator, Draft202012Validator):  # the drafts that define IRIs
+        checker.checks("iri")(_is_iri)
+        checker.checks("iri-reference")(_is_iri_reference)
+    return checker
+
+
+_FORMAT_CHECKERS = {validator_class: _format_checker(validator_class) for validator_class in SUPPORTED_VALIDATORS}
+
+
+def format_checker(validator_class: type[Validator]) -> FormatChecker:
+    return _FORMAT_CHECKERS[validator_class]
 
 
 def _error_attr(error: SchemaValidationError) -> str:
