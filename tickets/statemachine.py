@@ -79,6 +79,13 @@ def parties_of(ticket: Ticket, user: Any) -> frozenset[Party]:
     return frozenset(parties)
 
 
+def is_agent(user: Any) -> bool:
+    """Works on tickets (the Agent party of the table): an active person with tickets.work_on_ticket."""
+    return bool(
+        user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(AGENT_PERMISSION)
+    )
+
+
 def rows_from(ticket: Ticket) -> list[Transition]:
     """The table's rows leaving the ticket's current status that apply to it (approval template or not)."""
     return [row for row in TRANSITIONS if row.source == ticket.status and row.applies_to(ticket)]

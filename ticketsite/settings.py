@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "approvals",
     "permissions",
     "notifications",
+    "django_htmx",
+    "workspace",  # the web pages of requesters, approvers and agents (docs/workspace.md)
     "demo",  # development data commands (seed_demo, seed_volume); no other app imports it
 ]
 
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "workspace.middleware.WorkspaceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "ticketsite.middleware.SecurityHeadersMiddleware",
@@ -70,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "workspace.context_processors.navigation",
             ],
         },
     },
@@ -100,6 +105,14 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_CLIENT_IP_CALLABLE = "ticketsite.authentication.client_ip"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no "AXES: BEGIN" banner at every process start
+# The page a locked-out person sees at the workspace's and the admin's login (status 429).
+AXES_LOCKOUT_TEMPLATE = "workspace/locked_out.html"
+
+# The workspace (docs/workspace.md) signs people in with a session; the admin keeps its own login page.
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:home"
+LOGOUT_REDIRECT_URL = "workspace:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("workspace.urls")),  # last: the workspace owns every other path
 ]
 
 handler404 = "ticketsite.views.not_found"

@@ -1,0 +1,75 @@
+"""What every workspace page shares: no caching of ticket data, and refusals rendered as pages.
+
+Services raise domain errors (ticketsite.errors); the API renders them as JSON through its one exception handler. For
+a workspace page this middleware is that one handler: the same error, as an HTML page with the same status code. Form
+pages show validation errors next to their fields instead (workspace.forms.call_service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from rest_framework.exceptions import APIException
+
+Handler = Callable[[HttpRequest], HttpResponseBase]
+
+TITLES = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not possible right now",
+    413: "Too large",
+    415: "File type not allowed",
+    429: "Slow down",
+}
+
+
+def is_workspace(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return match is not None and match.namespace == "workspace"
+
+
+def messages_of(detail: object) -> list[str]:
+    """The human sentences inside a DRF error detail (a string, a list, or a dict of field -> messages)."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in messages_of(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in messages_of(value)]
+    return [str(detail)]
+
+
+def error_page(request: HttpRequest, status: int, messages: list[str]) -> HttpResponse:
+    referer = request.META.get("HTTP_REFERER", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()) else ""
+    context = {"title": TITLES.get(status, "Something went wrong"), "messages_": messages, "back": back}
+    return render(request, "workspace/error.html", context, status=status)
+
+
+class WorkspaceMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if is_workspace(request):
+            add_never_cache_headers(response)  # pages carry ticket data: no browser or proxy keeps them
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_workspace(request):
+            return None
+        if isinstance(exception, (Http404, ObjectDoesNotExist)):
+            # Like the API: a ticket one may not see does not exist.
+            return error_page(request, 404, ["There is nothing here, or you do not have access to it."])
+        if isinstance(exception, PermissionDenied):
+            return error_page(request, 403, messages_of(str(exception) or "You may not do this."))
+        if isinstance(exception, RequestDataTooBig):
+            return error_page(request, 413, ["The request is too large."])
+        if isinstance(exception, APIException):
+            return error_page(request, exception.status_code, messages_of(exception.detail))
+        return None

@@ -1,0 +1,48 @@
+"""Signing in and out, changing one's password, and the landing page that sends each person to their first page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+
+from approvals.selectors import actionable_slots
+from tickets.statemachine import is_agent
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login: authenticate() gets the request, so django-axes counts failures and locks out exactly as for the
+    API's token endpoint and the admin (one lockout per username and per address)."""
+
+    template_name = "workspace/account/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's rule): a link or an image cannot sign anybody out."""
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """set_password() changes the hash that every API token is bound to: a changed password ends the person's tokens
+    (ticketsite.authentication). The session that changed it stays signed in."""
+
+    template_name = "workspace/account/password_change.html"
+    success_url = reverse_lazy("workspace:home")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        messages.success(self.request, "Your password was changed.")
+        return super().form_valid(form)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Agents start at their queues, approvers with something waiting at their approvals, everybody else at their
+    requests."""
+    if is_agent(request.user):
+        return redirect("workspace:queue", queue="unassigned")
+    if actionable_slots(request.user).exists():
+        return redirect("workspace:approvals")
+    return redirect("workspace:my-requests")
