@@ -173,6 +173,7 @@ def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) ->
     requester, agent, approver = user_id("bench-requester"), user_id("bench-agent"), user_id("bench-approver")
     reads, writes = args.requests, args.write_requests
     ids = [row[0] for row in conn.execute(SAMPLE_VISIBLE_TICKETS, {"user": requester, "limit": 200})]
+    keys = [row[0] for row in conn.execute("SELECT key FROM tickets WHERE id = ANY(%s)", [ids])] if ids else []
     in_progress = [row[0] for row in conn.execute(AGENT_TICKETS_IN_PROGRESS, {"user": agent, "limit": writes})]
     slots = [row[0] for row in conn.execute(PENDING_ROLE_SLOTS, {"user": approver, "limit": writes})]
     category = conn.execute("SELECT id FROM categories WHERE is_deleted = false ORDER BY id LIMIT 1").fetchone()
@@ -216,6 +217,15 @@ def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) ->
             "name": "approve",
             "user": "approver",
             "requests": [["POST", f"{APPROVALS}{slot}/approve/", {"comment": "Approved by the benchmark."}] for slot in slots],
+        },
+        # The workspace's pages (session sign-in): an agent's queue of everything they can see, and the ticket page.
+        {"name": "queue page", "user": "agent", "session": True, "warmup": 10, "requests": get("/queues/all/")},
+        {
+            "name": "ticket page",
+            "user": "requester",
+            "session": True,
+            "warmup": 10,
+            "requests": [["GET", f"/tickets/{keys[i % len(keys)]}/", None] for i in range(reads)] if keys else [],
         },
         {"name": FLOOR_HTTP, "user": None, "warmup": 10, "requests": get(f"{FLOOR_PATH}?user={requester}&page_size=50")},
     ]

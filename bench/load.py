@@ -7,18 +7,21 @@ A plan: {"base": "http://127.0.0.1:8765", "concurrency": 2, "max_seconds": 60,
          "users": {"requester": {"username": ..., "password": ...}, ...},
          "endpoints": [{"name": ..., "user": "requester" | null, "warmup": 10, "expect": [200],
                         "requests": [["GET", "/api/v1/tickets/", null], ["POST", "/api/...", {...}], ...]}]}
+An endpoint with "session": true is a workspace page: its user signs in through the login form (a session cookie)
+instead of presenting a JWT.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
 import statistics
 import sys
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 
 class Client:
@@ -27,14 +30,15 @@ class Client:
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
 
-    def request(self, method: str, path: str, body: Any, token: str | None) -> tuple[int, bytes, dict[str, str], float]:
-        headers = {"Accept": "application/json", "Connection": "close"}
+    def request(
+        self, method: str, path: str, body: Any, auth: dict[str, str] | None, form: bool = False
+    ) -> tuple[int, bytes, dict[str, str], float]:
+        """`auth`: extra headers that identify the caller (a bearer token or a session cookie)."""
+        headers = {"Accept": "application/json", "Connection": "close", **(auth or {})}
         payload = None
         if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+            payload = urlencode(body).encode() if form else json.dumps(body).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded" if form else "application/json"
         started = time.perf_counter()
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
@@ -54,6 +58,22 @@ def login(client: Client, username: str, password: str) -> str:
     return json.loads(data)["access"]
 
 
+def session_login(client: Client, username: str, password: str) -> str:
+    """Signs in through the workspace's login form; returns the Cookie header of the session."""
+    status, data, headers, _ = client.request("GET", "/login/", None, None)
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", ""))
+    csrf_field = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', data)
+    if status != 200 or not csrf_cookie or not csrf_field:
+        raise SystemExit(f"login page: {status}")
+    cookie = f"csrftoken={csrf_cookie.group(1)}"
+    body = {"username": username, "password": password, "csrfmiddlewaretoken": csrf_field.group(1).decode()}
+    status, data, headers, _ = client.request("POST", "/login/", body, {"Cookie": cookie}, form=True)
+    session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
+    if status != 302 or not session:
+        raise SystemExit(f"workspace login as {username} failed: {status} {data[:300]!r}")
+    return f"{cookie}; sessionid={session.group(1)}"
+
+
 def percentile(sorted_values: list[float], share: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
@@ -62,12 +82,14 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def run_endpoint(client: Client, endpoint: dict[str, Any], token: str | None, concurrency: int, max_seconds: float) -> dict:
+def run_endpoint(
+    client: Client, endpoint: dict[str, Any], auth: dict[str, str] | None, concurrency: int, max_seconds: float
+) -> dict:
     requests = endpoint["requests"]
     expect = set(endpoint.get("expect", [200]))
     for index in range(min(endpoint.get("warmup", 0), len(requests))):
         method, path, body = requests[index]
-        client.request(method, path, body, token)
+        client.request(method, path, body, auth)
 
     lock = threading.Lock()
     cursor = iter(range(len(requests)))
@@ -84,7 +106,7 @@ def run_endpoint(client: Client, endpoint: dict[str, Any], token: str | None, co
             if index is None:
                 return
             method, path, body = requests[index]
-            status, data, headers, elapsed = client.request(method, path, body, token)
+            status, data, headers, elapsed = client.request(method, path, body, auth)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 if status in expect:
@@ -127,13 +149,21 @@ def main() -> None:
         plan = json.load(handle)
     client = Client(plan["base"])
     tokens = {name: login(client, cred["username"], cred["password"]) for name, cred in plan["users"].items()}
+    sessions: dict[str, str] = {}
     results = []
     for endpoint in plan["endpoints"]:
         if not endpoint["requests"]:
             results.append({"name": endpoint["name"], "requests": 0, "skipped": "nothing to request"})
             continue
-        token = tokens.get(endpoint["user"]) if endpoint.get("user") else None
-        result = run_endpoint(client, endpoint, token, plan.get("concurrency", 2), plan.get("max_seconds", 60))
+        auth: dict[str, str] | None = None
+        user = endpoint.get("user")
+        if user and endpoint.get("session"):
+            if user not in sessions:
+                sessions[user] = session_login(client, plan["users"][user]["username"], plan["users"][user]["password"])
+            auth = {"Cookie": sessions[user]}
+        elif user:
+            auth = {"Authorization": f"Bearer {tokens[user]}"}
+        result = run_endpoint(client, endpoint, auth, plan.get("concurrency", 2), plan.get("max_seconds", 60))
         results.append(result)
         print(
             f"  {result['name']:<26} {result['ok']:>5} ok {result['errors']:>3} err  {result['rps']:>7} req/s  "

@@ -61,6 +61,17 @@ PEOPLE: dict[str, tuple[str, str, str]] = {
     "judy": ("Judy", "Jones", "requesters"),
 }
 
+# One login per persona, as bin/run prints them; each lands on a useful first page of the workspace.
+PERSONAS: dict[str, str] = {
+    "alice": "requester: her requests, a new request from the catalogue",
+    "erin": "approver: requests awaiting her approval",
+    "dave": "agent, and proxy for frank (on holiday): queues, and frank's approvals",
+    "carol": "agent: the queues, assign to herself, work a ticket to resolved",
+    "grace": "manager: grants access to restricted tickets, decides access requests",
+    "ivan": "auditor: sees every ticket, read-only",
+    "admin": "administrator: everything, and the back office at /admin/",
+}
+
 CATEGORIES: list[tuple[str, str, str | None]] = [
     ("Hardware", "Laptops, monitors, printers and peripherals.", None),
     ("Laptops", "Laptop purchases and repairs.", "Hardware"),
@@ -356,11 +367,12 @@ class Command(BaseCommand):
     def _report(self, org: Org, created: int) -> None:
         counts = _status_counts()
         self.stdout.write(f"Demo tickets created this run: {created}. Tickets by status: {counts}")
-        self.stdout.write("Demo logins (admin at /admin/, API token at POST /api/v1/auth/token/):")
-        self.stdout.write(f"  {'admin':<8} {DEMO_PASSWORD}  superuser")
-        for username, (_, _, role_name) in PEOPLE.items():
-            self.stdout.write(f"  {username:<8} {DEMO_PASSWORD}  {role_name}")
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Admin login: admin / {DEMO_PASSWORD}"))
+        self.stdout.write(f"Sign in to the workspace as one of these (password for all: {DEMO_PASSWORD}):")
+        for username, persona in PERSONAS.items():
+            self.stdout.write(f"  {username:<6} {persona}")
+        others = ", ".join(name for name in PEOPLE if name not in PERSONAS)
+        self.stdout.write(f"  (also {others}; the API takes the same logins at POST /api/v1/auth/token/)")
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Back office: /admin/ as admin / {DEMO_PASSWORD}"))
 
 
 def _mark_emails_skipped(*, after_id: int) -> None:
