@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
-from permissions.models import AccessRequest, TicketViewPermission
+from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from ticketsite.errors import DomainNotFound
 from ticketsite.models import SoftDeleteQuerySet
@@ -208,6 +208,15 @@ def get_ticket_grant(*, ticket: Ticket, grant_id: Any) -> TicketViewPermission:
     return grant
 
 
+def ticket_approvers(*, ticket: Ticket) -> tuple[QuerySet[User], QuerySet[Group]]:
+    """The users and roles named by the approver slots of a ticket the caller was already authorised to see: the
+    slots `_sees` reads (any process, finished ones included), for showing who may see the ticket as an approver."""
+    slots = ApprovalProcessStepApprover.objects.filter(ticket=ticket)
+    users = User.objects.filter(pk__in=slots.filter(user__isnull=False).values("user")).order_by("username")
+    roles = Group.objects.filter(pk__in=slots.filter(role__isnull=False).values("role")).order_by("name")
+    return users, roles
+
+
 def ticket_access_requests(*, ticket: Ticket) -> QuerySet[AccessRequest]:
     return AccessRequest.objects.filter(ticket=ticket).order_by("-created_at", "-id")
 
@@ -232,6 +241,30 @@ def get_access_request_for(user: User | AnonymousUser | None, request_id: Any) -
     return access_request
 
 
+def access_requests_to_decide(user: User | AnonymousUser | None) -> QuerySet[AccessRequest]:
+    """Pending requests the caller may decide now: those of access_requests_for on tickets whose grants they manage."""
+    return access_requests_for(user).filter(
+        status=AccessRequestStatus.PENDING, ticket__in=manageable_tickets(user).values("id")
+    )
+
+
+def own_access_requests(user: User | AnonymousUser | None) -> QuerySet[AccessRequest]:
+    """The caller's own requests, with `ticket_key` and `ticket_title` set only where the caller sees the ticket now
+    (else None): the requester of a ticket they cannot see learns nothing of it, not even its key."""
+    if not is_active_user(user):
+        return AccessRequest.objects.none()
+    assert isinstance(user, User)
+    seen = Exists(visible_tickets(user).filter(pk=OuterRef("ticket_id")))
+    return (
+        access_requests_for(user)
+        .filter(requester=user)
+        .annotate(
+            ticket_key=Case(When(seen, then=F("ticket__key"))),
+            ticket_title=Case(When(seen, then=F("ticket__title"))),
+        )
+    )
+
+
 def get_decidable_access_request(user: User | AnonymousUser | None, request_id: Any) -> AccessRequest:
     """The request, if its ticket is visible to the caller (else 404); deciding rights are the service's business (403)."""
     pk = parse_pk(request_id)
@@ -246,7 +279,16 @@ def get_requestable_ticket(ticket_id: Any) -> Ticket:
 
     Only existence is revealed (a deleted or missing ticket is 404); callers must not serialise anything of the ticket.
     """
-    ticket = Ticket.objects.filter(pk=parse_pk(ticket_id)).first()
+    return _requestable(pk=parse_pk(ticket_id))
+
+
+def get_requestable_ticket_by_key(key: str) -> Ticket:
+    """get_requestable_ticket for a ticket named by its key (the workspace's addresses): the same 404, the same care."""
+    return _requestable(key=key)
+
+
+def _requestable(**lookup: Any) -> Ticket:
+    ticket = Ticket.objects.filter(**lookup).first()
     if ticket is None:
         raise DomainNotFound()
     return ticket

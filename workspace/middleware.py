@@ -63,7 +63,14 @@ class WorkspaceMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_workspace(request):
             return None
-        if isinstance(exception, (Http404, ObjectDoesNotExist)):
+        not_found = isinstance(exception, (Http404, ObjectDoesNotExist))
+        if getattr(request.resolver_match, "url_name", "") == "ticket" and (
+            not_found or (isinstance(exception, APIException) and exception.status_code == 404)
+        ):
+            # A ticket one may not see is missing too; there one may ask for access (the access area's page, the same
+            # bytes for a hidden and a missing ticket: docs/workspace/access.md).
+            return render(request, "workspace/access/request_access.html", status=404)
+        if not_found:
             # Like the API: a ticket one may not see does not exist.
             return error_page(request, 404, ["There is nothing here, or you do not have access to it."])
         if isinstance(exception, PermissionDenied):
