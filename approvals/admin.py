@@ -4,12 +4,17 @@ processes change only through the services (submit, decide, withdraw), never her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth.models import Group, User
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from approvals import services
 from approvals.models import (
@@ -18,18 +23,43 @@ from approvals.models import (
     ApprovalProcessStepApprover,
     ApprovalTemplate,
     ApprovalTemplateStep,
+    ApprovalTemplateStepApprover,
     Delegation,
 )
 from tickets.admin.visibility import TicketRowsAdmin, visible_admin_tickets
 from tickets.models import Ticket
 from ticketsite.admin import AuditedAdmin
+from ticketsite.models import user_or_role_name
+
+
+class ApproverPicker(AutocompleteSelectMultiple):
+    """A search-as-you-type picker over the user or role admin (a select of every user would not do). It asks the
+    autocomplete view about the approver model's own `user` / `role` field, so the view's permission checks apply.
+
+    It names the approvers a step already has from `chosen` (fetched with the steps) instead of one query per step and
+    picker; values it was not given (a form shown again with what was posted) are looked up as Django does."""
+
+    chosen: dict[str, str] = {}
+
+    def __init__(self, field: str) -> None:
+        super().__init__(ApprovalTemplateStepApprover._meta.get_field(field), admin.site)
+
+    def optgroups(self, name: str, value: Sequence[str], attrs: Any = None) -> Any:
+        if not set(value) <= self.chosen.keys():
+            return super().optgroups(name, value, attrs)
+        return [(None, [self.create_option(name, pk, self.chosen[pk], True, index) for index, pk in enumerate(value)], 0)]
 
 
 class TemplateStepForm(forms.ModelForm):
-    """A step with its approvers: active users and roles, as the API takes them."""
+    """A step with its approvers: active users and roles, as the API takes them. Each chosen user or role becomes one
+    approver naming exactly that one (the service checks it again with require_user_xor_role)."""
 
-    approver_users = forms.ModelMultipleChoiceField(queryset=User.objects.filter(is_active=True), required=False)
-    approver_roles = forms.ModelMultipleChoiceField(queryset=Group.objects.all(), required=False)
+    approver_users = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True), required=False, label="Approvers (users)", widget=ApproverPicker("user")
+    )
+    approver_roles = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.all(), required=False, label="Approvers (roles)", widget=ApproverPicker("role")
+    )
 
     class Meta:
         model = ApprovalTemplateStep
@@ -38,9 +68,11 @@ class TemplateStepForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            approvers = list(self.instance.approvers.all())
-            self.fields["approver_users"].initial = [approver.user_id for approver in approvers if approver.user_id]
-            self.fields["approver_roles"].initial = [approver.role_id for approver in approvers if approver.role_id]
+            approvers = list(self.instance.approvers.all())  # prefetched with their users and roles (the inline)
+            for field, attribute in (("approver_users", "user"), ("approver_roles", "role")):
+                chosen = [getattr(approver, attribute) for approver in approvers if getattr(approver, f"{attribute}_id")]
+                self.fields[field].initial = [person.pk for person in chosen]
+                self.fields[field].widget.chosen = {str(person.pk): str(person) for person in chosen}
 
     def step_data(self) -> services.StepData:
         data = self.cleaned_data
@@ -53,18 +85,42 @@ class TemplateStepForm(forms.ModelForm):
 
 
 class TemplateStepInline(admin.TabularInline):
+    """The template's steps, each with its approvers: one form, saved as a whole by the template admin's save_related
+    through the service (Django has no nested inlines; the approvers are two fields of their step's row instead)."""
+
     model = ApprovalTemplateStep
     form = TemplateStepForm
     fields = ["order", "name", "approval_type", "approver_users", "approver_roles"]
     ordering = ["order"]
     extra = 1
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row is titled by its step (template name) and shows its approvers: fetched once for all rows.
+        approvers = ApprovalTemplateStepApprover.objects.select_related("user", "role")
+        return super().get_queryset(request).select_related("template").prefetch_related(Prefetch("approvers", approvers))
+
 
 @admin.register(ApprovalTemplate)
 class ApprovalTemplateAdmin(AuditedAdmin):
-    list_display = ["name", "description", "updated_at", "is_deleted"]
+    list_display = ["name", "steps_and_approvers", "updated_at", "is_deleted"]
     search_fields = ["name", "description"]
     inlines = [TemplateStepInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        approvers = ApprovalTemplateStepApprover.objects.select_related("user", "role")
+        steps = ApprovalTemplateStep.objects.prefetch_related(Prefetch("approvers", queryset=approvers))
+        return super().get_queryset(request).prefetch_related(Prefetch("steps", queryset=steps))
+
+    @admin.display(description="steps and approvers")
+    def steps_and_approvers(self, template: ApprovalTemplate) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}. {}: {}",
+            (
+                (step.order, step.name, ", ".join(user_or_role_name(approver) for approver in step.approvers.all()))
+                for step in template.steps.all()
+            ),
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Nothing yet: the services take a template together with its steps (save_related)."""
@@ -124,6 +180,9 @@ class ProcessStepInline(ReadOnlyInline):
     fields = readonly_fields = ("order", "name", "approval_type", "status", "started_at", "finished_at")
     ordering = ["order"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("process__ticket")  # each row is titled by its step
+
 
 class ProcessSlotInline(ReadOnlyInline):
     model = ApprovalProcessStepApprover
@@ -131,10 +190,14 @@ class ProcessSlotInline(ReadOnlyInline):
     fields = readonly_fields = ("step", "user", "role", "status", "acted_by", "on_behalf_of", "comment", "acted_at")
     ordering = ["step__order", "id"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        people = ("user", "role", "acted_by", "on_behalf_of")
+        return super().get_queryset(request).select_related("ticket", "step__process__ticket", *people)
+
 
 @admin.register(ApprovalProcess)
 class ApprovalProcessAdmin(TicketRowsAdmin):
-    list_display = ["id", "ticket", "name", "status", "created_at", "finished_at"]
+    list_display = ["__str__", "status", "created_at", "finished_at"]
     list_select_related = ["ticket"]
     list_filter = ["status"]
     search_fields = ["ticket__key", "ticket__title", "name"]

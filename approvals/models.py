@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from ticketsite.models import AuditedModel, SoftDeleteQuerySet, user_xor_role
+from ticketsite.models import AuditedModel, SoftDeleteQuerySet, user_or_role_name, user_xor_role
 
 
 class ApprovalType(models.TextChoices):
@@ -80,6 +80,7 @@ class ApprovalTemplateStep(AuditedModel):
     class Meta:
         db_table = "approval_template_steps"
         ordering = ["template", "order"]
+        verbose_name = "template step"
         constraints = [
             models.UniqueConstraint(
                 fields=["template", "order"], condition=Q(is_deleted=False), name="approval_template_steps_order_unique"
@@ -87,7 +88,7 @@ class ApprovalTemplateStep(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order}. {self.name}"
+        return f"{self.template.name} step {self.order} {self.name}"
 
 
 class ApprovalTemplateStepApprover(AuditedModel):
@@ -98,10 +99,11 @@ class ApprovalTemplateStepApprover(AuditedModel):
     class Meta:
         db_table = "approval_template_step_approvers"
         ordering = ["id"]
+        verbose_name = "template approver"
         constraints = [user_xor_role("approval_template_step_approvers_user_xor_role")]
 
     def __str__(self) -> str:
-        return f"user {self.user_id}" if self.user_id else f"role {self.role_id}"
+        return f"{self.step}: {user_or_role_name(self)}"
 
 
 class ApprovalProcess(AuditedModel):
@@ -116,6 +118,7 @@ class ApprovalProcess(AuditedModel):
     class Meta:
         db_table = "approval_processes"
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "approval processes"
         constraints = [
             # At most one running process per ticket.
             models.UniqueConstraint(
@@ -124,7 +127,7 @@ class ApprovalProcess(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"process {self.pk} of ticket {self.ticket_id}"
+        return f"{self.ticket} — approval ({self.name})" if self.name else f"{self.ticket} — approval"
 
 
 class ApprovalProcessStep(AuditedModel):
@@ -139,10 +142,11 @@ class ApprovalProcessStep(AuditedModel):
     class Meta:
         db_table = "approval_process_steps"
         ordering = ["process", "order"]
+        verbose_name = "process step"
         constraints = [models.UniqueConstraint(fields=["process", "order"], name="approval_process_steps_order_unique")]
 
     def __str__(self) -> str:
-        return f"{self.order}. {self.name}"
+        return f"{self.process.ticket.key} step {self.order} {self.name}"
 
 
 class ApprovalProcessStepApprover(AuditedModel):
@@ -165,6 +169,7 @@ class ApprovalProcessStepApprover(AuditedModel):
     class Meta:
         db_table = "approval_process_step_approvers"
         ordering = ["step__order", "id"]
+        verbose_name = "approval slot"
         indexes = [
             models.Index(fields=["user", "ticket"], name="approval_slots_user_ticket_idx"),
             models.Index(fields=["role", "ticket"], name="approval_slots_role_ticket_idx"),
@@ -173,7 +178,7 @@ class ApprovalProcessStepApprover(AuditedModel):
         constraints = [user_xor_role("approval_process_step_approvers_user_xor_role")]
 
     def __str__(self) -> str:
-        return f"slot {self.pk} ({self.status})"
+        return f"{self.ticket.key} step {self.step.order} {self.step.name}: {user_or_role_name(self)}"
 
 
 class DelegationQuerySet(SoftDeleteQuerySet):
@@ -215,4 +220,4 @@ class Delegation(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.delegator_id} -> {self.delegate_id}"
+        return f"{self.delegator.username} → {self.delegate.username}"

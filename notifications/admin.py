@@ -65,7 +65,7 @@ class NotificationAdmin(TicketRowsAdmin):
     """Read-only: notifications are written by the fan-out only."""
 
     rows_without_ticket = True
-    list_display = ("id", "event_type", "recipient", "ticket", "actor", "in_app", "is_read", "email_status", "created_at")
+    list_display = ("__str__", "actor", "in_app", "is_read", "email_status", "created_at")
     list_filter = ("event_type", "is_read", "in_app", "email_status")
     search_fields = ("recipient__username", "ticket__key", "message")
     list_select_related = ("recipient", "ticket", "actor")

@@ -82,4 +82,5 @@ class Notification(AuditedModel):
         indexes = [models.Index(fields=["recipient", "is_read", "-created_at"], name="notifications_inbox_idx")]
 
     def __str__(self) -> str:
-        return f"{self.event_type} for {self.recipient_id}"
+        about = f" on {self.ticket.key}" if self.ticket is not None else ""
+        return f"{self.get_event_type_display()} for {self.recipient.username}{about}"

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 
-from ticketsite.models import AuditedModel, user_xor_role
+from ticketsite.models import AuditedModel, user_or_role_name, user_xor_role
 
 
 class TicketViewPermission(AuditedModel):
@@ -20,6 +20,7 @@ class TicketViewPermission(AuditedModel):
     class Meta:
         db_table = "ticket_view_permissions"
         ordering = ["created_at", "id"]
+        verbose_name = "view grant"
         permissions = [("manage_ticket_permissions", "Can manage view grants of any ticket")]
         indexes = [
             models.Index(fields=["user", "ticket"], condition=Q(is_deleted=False), name="grants_user_ticket_idx"),
@@ -36,8 +37,7 @@ class TicketViewPermission(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        who = f"user {self.user_id}" if self.user_id else f"role {self.role_id}"
-        return f"{who} on ticket {self.ticket_id}"
+        return f"{self.ticket.key} → {user_or_role_name(self)}"
 
 
 class AccessRequestStatus(models.TextChoices):
@@ -67,4 +67,4 @@ class AccessRequest(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"access request {self.pk} ({self.status})"
+        return f"{self.ticket.key} access request by {self.requester.username} ({self.get_status_display().lower()})"

@@ -33,7 +33,7 @@ from notifications.models import Notification
 from notifications.tests.factories import NotificationFactory
 from permissions import services as permission_services
 from permissions.models import AccessRequest, TicketViewPermission
-from tests.factories import UserFactory
+from tests.factories import RoleFactory, UserFactory
 from tickets.models import Attachment, Ticket, TicketNote, TicketStatus, TicketVisibility
 from tickets.services import attachments as attachment_services
 from tickets.services import tickets as ticket_services
@@ -66,8 +66,9 @@ class World:
     shown: dict[type[models.Model], Any]
 
 
-def plant(marker: str, suffix: str, *, creator: Any, approver: Any, flow: Any) -> dict[type[models.Model], Any]:
-    """A restricted ticket marked in key and title, submitted for approval, with a row of every TICKET_ROWS model."""
+def plant(marker: str, suffix: str, *, creator: Any, role: Any, flow: Any) -> dict[type[models.Model], Any]:
+    """A restricted ticket marked in key and title, submitted for approval, with a row of every TICKET_ROWS model; the
+    role holds one of its approval slots and a grant on it too, so that the role's delete page has rows to name."""
     ticket = TicketFactory(
         key=f"{marker}-{suffix}",
         title=f"Title {marker}",
@@ -81,6 +82,7 @@ def plant(marker: str, suffix: str, *, creator: Any, approver: Any, flow: Any) -
         ticket=ticket, actor=creator, to_status=TicketStatus.WAITING_APPROVAL, comment=f"Submitted {marker}"
     )
     upload = SimpleUploadedFile(f"{marker}.txt", f"Contents {marker}\n".encode(), content_type="text/plain")
+    permission_services.grant_create(ticket=ticket, actor=creator, role=role)
     return {
         Ticket: ticket,
         TicketNote: ticket_services.comment_create(ticket=ticket, actor=creator, note=f"Comment {marker}"),
@@ -102,16 +104,17 @@ def limited_staff() -> Any:
 
 
 def build_world() -> World:
-    creator, approver = UserFactory(), UserFactory()
-    flow = template_with(("all", [approver]))
+    creator, approver, role = UserFactory(), UserFactory(), RoleFactory()
+    UserFactory(roles=[role])  # someone fills the role's slot, so the ticket can be submitted
+    flow = template_with(("all", [approver, role]))
     staff = limited_staff()
-    hidden = plant(HIDDEN, "A", creator=creator, approver=approver, flow=flow)
+    hidden = plant(HIDDEN, "A", creator=creator, role=role, flow=flow)
     # Two more hidden tickets: a draft naming the approval template (its delete page lists such tickets) and a deleted
     # one (the admin lists deleted rows on demand).
     TicketFactory(key=f"{HIDDEN}-B", title=f"Draft {HIDDEN}", visibility=TicketVisibility.RESTRICTED, approval_template=flow)
     deleted = TicketFactory(key=f"{HIDDEN}-C", title=f"Deleted {HIDDEN}", visibility=TicketVisibility.RESTRICTED)
     ticket_services.ticket_delete(ticket=deleted, actor=deleted.created_by)
-    shown = plant(SHOWN, "A", creator=creator, approver=approver, flow=flow)
+    shown = plant(SHOWN, "A", creator=creator, role=role, flow=flow)
     permission_services.grant_create(ticket=shown[Ticket], actor=creator, user=staff)
     return World(staff=staff, hidden=hidden, shown=shown)
 
@@ -262,7 +265,8 @@ def test_the_grant_form_and_its_ticket_lookups_name_only_visible_tickets(world, 
 
     assert refused.status_code == allowed.status_code == 200
     assert HIDDEN not in refused.text
-    assert f"{shown.key} {shown.title}" in allowed.text
+    assert refused.context["adminform"].form.initial["ticket_key"] == ""
+    assert f'value="{shown.key}"' in allowed.text
     assert [row.pk for row in popup.context["cl"].result_list] == [shown.pk]
     assert [row["id"] for row in found.json()["results"]] == [str(shown.pk)]
 
@@ -285,3 +289,22 @@ def test_every_admin_model_that_names_a_ticket_has_planted_rows():
     }
 
     assert naming == {label(model) for model in TICKET_ROWS}
+
+
+def test_the_grant_form_refuses_a_hidden_key_as_it_refuses_a_missing_one(world, staff):
+    """Posting a hidden ticket's key (guessed or known) learns nothing: the same error as a key that does not exist."""
+    hidden = world.hidden[Ticket]
+    grants = TicketViewPermission.all_objects.count()
+
+    answers = {
+        key: staff.post(admin_url(TicketViewPermission, "add/"), {"ticket_key": key, "username": world.staff.username})
+        for key in (hidden.key, "NOPE-1")
+    }
+
+    errors = {key: response.context["adminform"].form.errors.as_data() for key, response in answers.items()}
+    assert {key: [str(error.message) for error in found["ticket_key"]] for key, found in errors.items()} == {
+        key: [f"No ticket you can see has the key {key}."] for key in answers
+    }
+    assert all(list(found) == ["ticket_key"] for found in errors.values())
+    assert hidden.title not in answers[hidden.key].text
+    assert TicketViewPermission.all_objects.count() == grants

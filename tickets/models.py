@@ -185,6 +185,8 @@ class TicketNote(AuditedModel):
     class Meta:
         db_table = "ticket_notes"
         ordering = ["created_at", "id"]
+        verbose_name = "timeline entry"
+        verbose_name_plural = "timeline entries"
         indexes = [models.Index(fields=["ticket", "created_at", "id"], name="ticket_notes_timeline_idx")]
         constraints = [
             models.CheckConstraint(
@@ -197,7 +199,9 @@ class TicketNote(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type or 'comment'} on {self.ticket_id}"
+        what = self.get_event_type_display().lower() if self.system else "comment"
+        who = self.created_by.username if self.created_by is not None else "the system"
+        return f"{what} by {who} on {self.ticket.key}"
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
@@ -232,4 +236,5 @@ class Attachment(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return self.file_name
+        owner = self.ticket.key if self.ticket is not None else f"template {self.template}"
+        return f"{self.file_name} on {owner}"

@@ -1,5 +1,6 @@
 """Admin base for audited models: fills audit fields from request.user, lists deleted rows on demand, shows them
-read-only, restores them; shows a service's refusal as errors of the form it came from."""
+read-only, restores them; shows a service's refusal as errors of the form it came from. Also the admin of users and of
+roles (Django's groups, under the domain's name)."""
 
 from collections import Counter
 from typing import Any
@@ -7,11 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import router
-from django.db.models import Field, QuerySet
+from django.db.models import Count, Field, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
@@ -204,13 +207,16 @@ class AuditedAdmin(admin.ModelAdmin):
         obj.restore(actor=request.user)
 
 
-admin.site.unregister(User)
+# Roles are Django's groups under the domain's name ("Roles", not "Groups"). Only the names shown change: no proxy
+# model, so the table, the permissions (auth.*_group), the admin URLs (/admin/auth/group/) and the autocomplete of
+# every role field stay Django's. The migration autodetector reads Meta.original_attrs, which this leaves alone.
+Group._meta.verbose_name = "role"
+Group._meta.verbose_name_plural = "roles"
 
 
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Django's user admin, except that deleting a user names only the user and counts, per kind, the rows that go with
-    them or forbid the deletion: Django names each row, and a ticket's name is its title, whoever looks."""
+class BlockingRowsCounted(admin.ModelAdmin):
+    """Deleting names only the selected rows and counts, per kind, the rows that go with them or forbid the deletion:
+    Django names each row, and a grant's or an approval slot's name is its ticket's key, whoever looks."""
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
         _, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -220,3 +226,39 @@ class UserAdmin(DjangoUserAdmin):
             kinds = Counter(str(type(row)._meta.verbose_name_plural) for row in collector.protected)
             protected = [f"{count} {kind}" for kind, count in sorted(kinds.items())]
         return [str(obj) for obj in objs], counts, perms_needed, protected
+
+
+class RolesFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "roles"
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BlockingRowsCounted, DjangoUserAdmin):
+    """Django's user admin, with roles named as such and deletion pages that name no ticket."""
+
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RolesFilter))
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "groups":
+            kwargs["widget"] = FilteredSelectMultiple("roles", is_stacked=False)
+            kwargs["label"] = "Roles"
+            kwargs["help_text"] = "The user has every permission of these roles, and acts for them: approver slots, grants."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Group)
+class RoleAdmin(BlockingRowsCounted, DjangoGroupAdmin):
+    list_display = ("name", "members")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(member_count=Count("user"))
+
+    @admin.display(description="members", ordering="member_count")
+    def members(self, role: Any) -> int:
+        return int(role.member_count)

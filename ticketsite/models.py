@@ -24,6 +24,11 @@ def user_xor_role(name: str) -> models.CheckConstraint:
     )
 
 
+def user_or_role_name(row: Any) -> str:
+    """Who a grant or an approver slot names, for its `__str__`: the username, or the role's name marked as a role."""
+    return str(row.user.username) if row.user_id is not None else f"{row.role.name} (role)"
+
+
 class SoftDeleteQuerySet(models.QuerySet):
     def alive(self) -> Self:
         return self.filter(is_deleted=False)

@@ -175,3 +175,80 @@ def test_self_delegation_is_refused_in_the_admin(admin_client):
 
     assert response.status_code == 200  # the form comes back with the error
     assert not Delegation.objects.exists()
+
+
+def test_the_template_page_shows_each_steps_approvers_by_name(admin_client):
+    erin, managers = UserFactory(username="erin"), RoleFactory(name="managers")
+    template = template_with(("all", [erin]), ("any", [managers]))
+
+    response = admin_client.get(f"{TEMPLATES}{template.pk}/change/")
+
+    steps = response.context["inline_admin_formsets"][0].formset.initial_forms
+    assert [(form["approver_users"].value(), form["approver_roles"].value()) for form in steps] == [
+        ([erin.pk], []),
+        ([], [managers.pk]),
+    ]
+    assert f'<option value="{erin.pk}" selected>erin</option>' in response.text
+    assert f'<option value="{managers.pk}" selected>managers</option>' in response.text
+    assert f"{template.name} step 1 Step 1" in response.text  # each step row is named
+
+
+def test_a_steps_approvers_are_changed_from_the_template_page(admin_client):
+    erin, frank, managers, security = UserFactory(), UserFactory(), RoleFactory(), RoleFactory()
+    template = template_with(("all", [erin, managers]))
+    step = template.steps.get()
+    steps = [{"id": step.pk, "order": 1, "name": "Step 1", "users": [frank], "roles": [managers, security]}]
+
+    response = admin_client.post(f"{TEMPLATES}{template.pk}/change/", template_form(name=template.name, steps=steps, initial=1))
+
+    assert response.status_code == 302, form_errors(response)
+    assert sorted(approvers_of(template), key=str) == sorted(
+        [(1, "Step 1", frank.pk, None), (1, "Step 1", None, managers.pk), (1, "Step 1", None, security.pk)], key=str
+    )
+    assert template.steps.get().pk == step.pk  # the same step, its approvers replaced by the service
+
+
+def test_the_approver_pickers_search_users_and_roles(admin_client):
+    UserFactory(username="erin"), UserFactory(username="frank"), RoleFactory(name="managers")
+    lookup = {"app_label": "approvals", "model_name": "approvaltemplatestepapprover"}
+
+    users = admin_client.get("/admin/autocomplete/", {**lookup, "field_name": "user", "term": "eri"}).json()
+    roles = admin_client.get("/admin/autocomplete/", {**lookup, "field_name": "role", "term": "mana"}).json()
+
+    assert [row["text"] for row in users["results"]] == ["erin"]
+    assert [row["text"] for row in roles["results"]] == ["managers"]
+
+
+def test_the_template_list_shows_steps_and_approvers(admin_client):
+    template = template_with(("all", [UserFactory(username="erin")]), ("any", [RoleFactory(name="managers")]))
+
+    response = admin_client.get(TEMPLATES)
+
+    assert f"{template.name}" in response.text
+    assert "1. Step 1: erin<br>2. Step 2: managers (role)" in response.text
+
+
+def test_processes_and_their_slots_are_named_by_ticket_key_and_title(admin_client, flow):
+    erin, managers = UserFactory(username="erin"), RoleFactory(name="managers")
+    UserFactory(roles=[managers])
+    template = template_with(("all", [erin]), ("any", [managers]))
+    ticket = flow.submit(flow.ticket(template, title="Laptop for Ann"))
+    process = ApprovalProcess.objects.get(ticket=ticket)
+
+    listed = admin_client.get("/admin/approvals/approvalprocess/")
+    page = admin_client.get(f"/admin/approvals/approvalprocess/{process.pk}/change/")
+
+    name = f"{ticket.key} Laptop for Ann — approval ({template.name})"
+    assert name in listed.text
+    assert f"<h2>{name}</h2>" in page.text
+    assert f"{ticket.key} step 1 Step 1: erin" in page.text
+    assert f"{ticket.key} step 2 Step 2: managers (role)" in page.text
+    assert f"process {process.pk} of ticket" not in listed.text
+
+
+def test_the_admin_index_names_approval_processes_and_roles(admin_client):
+    response = admin_client.get("/admin/")
+
+    assert "Approval processes" in response.text and "processs" not in response.text
+    assert ">Roles<" in response.text and ">Groups<" not in response.text
+    assert ">View grants<" in response.text and ">Timeline entries<" in response.text

@@ -6,7 +6,7 @@ from django.test import Client
 from permissions.admin import ADMIN_DENY_COMMENT
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from permissions.tests.factories import AccessRequestFactory, GrantFactory
-from tests.factories import AdminFactory, UserFactory
+from tests.factories import AdminFactory, RoleFactory, UserFactory
 from tickets.models import EventType, TicketNote
 from tickets.tests.factories import RestrictedTicketFactory
 
@@ -39,28 +39,85 @@ def events(ticket, event_type) -> int:
     return TicketNote.objects.filter(ticket=ticket, event_type=event_type).count()
 
 
-def test_add_grant_goes_through_the_service(admin_client_, ticket):
-    grantee = UserFactory()
-    response = admin_client_.post(f"{GRANTS}add/", {"ticket": ticket.pk, "user": grantee.pk, "role": ""})
-    assert response.status_code == 302, response.content.decode()[:3000]
+def grant_form(ticket_key: str, username: str = "", role_name: str = "") -> dict[str, str]:
+    """The grant form as the browser posts it: a ticket key and a username or a role name, as typed."""
+    return {"ticket_key": ticket_key, "username": username, "role_name": role_name}
+
+
+def form_errors(response) -> dict[str, list[str]]:
+    return {field or "__all__": list(errors) for field, errors in response.context["adminform"].form.errors.items()}
+
+
+def test_a_grant_by_ticket_key_and_username_goes_through_the_service(admin_client_, ticket):
+    grantee = UserFactory(username="erin")
+
+    response = admin_client_.post(f"{GRANTS}add/", grant_form(ticket.key, "erin"), follow=True)
+
+    assert response.redirect_chain == [(GRANTS, 302)]
     grant = TicketViewPermission.objects.get(ticket=ticket, user=grantee)
     assert grant.created_by.is_superuser
     assert events(ticket, EventType.PERMISSION_GRANTED) == 1
+    assert f"{ticket.key} → erin" in response.text  # the success message names the grant
+
+
+def test_a_grant_by_ticket_key_and_role_name_ignores_case(admin_client_, ticket):
+    role = RoleFactory(name="Security")
+
+    response = admin_client_.post(f"{GRANTS}add/", grant_form(ticket.key.lower(), role_name="security"))
+
+    assert response.status_code == 302
+    assert TicketViewPermission.objects.get(ticket=ticket).role == role
+    assert events(ticket, EventType.PERMISSION_GRANTED) == 1
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        (grant_form("NOPE-1", "erin"), {"ticket_key": ["No ticket you can see has the key NOPE-1."]}),
+        (grant_form("{key}", "nobody"), {"username": ["No user is named nobody."]}),
+        (grant_form("{key}", role_name="nobody"), {"role_name": ["No role is named nobody."]}),
+        (grant_form("{key}"), {"__all__": ["Name exactly one of user or role."]}),
+        (grant_form("{key}", "erin", "Security"), {"__all__": ["Name exactly one of user or role."]}),
+        (grant_form("", "erin"), {"ticket_key": ["This field is required."]}),
+    ],
+    ids=["unknown-key", "unknown-user", "unknown-role", "neither", "both", "no-key"],
+)
+def test_a_wrong_key_or_name_is_a_form_error_and_writes_nothing(admin_client_, ticket, form, errors):
+    UserFactory(username="erin")
+    RoleFactory(name="Security")
+    form = {**form, "ticket_key": form["ticket_key"].format(key=ticket.key)}
+
+    response = admin_client_.post(f"{GRANTS}add/", form)
+
+    assert response.status_code == 200
+    assert form_errors(response) == errors
+    assert not TicketViewPermission.all_objects.exists()
+    assert events(ticket, EventType.PERMISSION_GRANTED) == 0
+
+
+def test_an_inactive_user_is_refused_next_to_the_username(admin_client_, ticket):
+    UserFactory(username="gone", is_active=False)
+
+    response = admin_client_.post(f"{GRANTS}add/", grant_form(ticket.key, "gone"))
+
+    assert form_errors(response) == {"username": ["This user is inactive."]}
+    assert not TicketViewPermission.all_objects.exists()
 
 
 def test_duplicate_grant_is_a_form_error(admin_client_, ticket):
     grant = GrantFactory(ticket=ticket)
-    response = admin_client_.post(f"{GRANTS}add/", {"ticket": ticket.pk, "user": grant.user_id, "role": ""})
+    response = admin_client_.post(f"{GRANTS}add/", grant_form(ticket.key, grant.user.username))
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors
+    assert form_errors(response) == {"__all__": ["This grant already exists."]}
     assert TicketViewPermission.objects.count() == 1
 
 
 def test_staff_cannot_grant_on_a_ticket_they_cannot_see(ticket):
     client = staff_client("permissions.add_ticketviewpermission", "permissions.view_ticketviewpermission")
-    response = client.post(f"{GRANTS}add/", {"ticket": ticket.pk, "user": UserFactory().pk, "role": ""})
+    response = client.post(f"{GRANTS}add/", grant_form(ticket.key, UserFactory().username))
     assert response.status_code == 200
-    assert "ticket" in response.context["adminform"].form.errors
+    assert form_errors(response) == {"ticket_key": [f"No ticket you can see has the key {ticket.key}."]}
+    assert MARKER not in response.text
     assert not TicketViewPermission.objects.exists()
 
 
@@ -68,10 +125,27 @@ def test_staff_with_admin_perms_but_without_grant_rights_gets_a_form_error(ticke
     client = staff_client(
         "permissions.add_ticketviewpermission", "permissions.view_ticketviewpermission", "tickets.view_all_tickets"
     )
-    response = client.post(f"{GRANTS}add/", {"ticket": ticket.pk, "user": UserFactory().pk, "role": ""})
+    response = client.post(f"{GRANTS}add/", grant_form(ticket.key, UserFactory().username))
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()
     assert not TicketViewPermission.objects.exists()
+
+
+def test_the_add_page_fills_in_the_key_of_a_ticket_given_by_id(admin_client_, ticket):
+    response = admin_client_.get(f"{GRANTS}add/", {"ticket": ticket.pk})
+
+    assert response.context["adminform"].form.initial["ticket_key"] == ticket.key
+    assert f'value="{ticket.key}"' in response.text
+
+
+def test_a_grant_page_is_read_only_and_named_by_key_and_grantee(admin_client_, ticket):
+    grant = GrantFactory(ticket=ticket, user=UserFactory(username="erin"))
+
+    response = admin_client_.get(f"{GRANTS}{grant.pk}/change/")
+
+    assert response.status_code == 200
+    assert f"{ticket.key} → erin" in response.text
+    assert not response.context["has_change_permission"]
 
 
 def test_delete_revokes_and_restore_grants_again(admin_client_, ticket):

@@ -102,7 +102,7 @@ class TimelineInline(admin.TabularInline):
     verbose_name_plural = "timeline"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("created_by")
+        return super().get_queryset(request).select_related("ticket", "created_by")  # each row is titled by its entry
 
     @admin.display(description="details")
     def details(self, note: TicketNote) -> str:
@@ -276,7 +276,7 @@ class TicketNoteAdmin(TicketRowsAdmin):
     """All timeline entries, read-only: comments are changed by their authors, events by nobody. Ticket admins redact
     comments (a secret pasted by mistake) through comment_redact."""
 
-    list_display = ["ticket", "system", "event_type", "short_note", "created_by", "created_at", "is_deleted"]
+    list_display = ["__str__", "short_note", "created_at", "is_deleted"]
     list_filter = ["system", "event_type"]
     list_select_related = ["ticket", "created_by"]
     search_fields = ["note", "ticket__key", "ticket__title"]

@@ -177,7 +177,7 @@ def test_change_page_shows_the_timeline_read_only(admin_client, client_for):
 
     content = response.content.decode()
     assert "Visible in the admin" in content
-    assert "status_change" in content or "Status change" in content
+    assert f"status change by {creator.username} on {ticket.key}" in content
     assert "status" in response.context["adminform"].readonly_fields
 
 
