@@ -85,3 +85,32 @@ def template_list() -> QuerySet[TicketTemplate]:
         Prefetch("categories", queryset=Category.objects.only("id")),
         Prefetch("labels", queryset=Label.objects.only("id")),
     )
+
+
+def template_catalogue() -> QuerySet[TicketTemplate]:
+    """Live ticket templates as a catalogue shows them (name, description, categories by name, whether they go to
+    approval), by name."""
+    return (
+        TicketTemplate.objects.select_related("approval_template")
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.only("id", "name").order_by("name")))
+        .order_by("name", "id")
+    )
+
+
+def template_get(*, template_id: int) -> TicketTemplate:
+    """One live ticket template with its approval template; a deleted or unknown one is a 404."""
+    template = TicketTemplate.objects.select_related("approval_template").filter(pk=template_id).first()
+    if template is None:
+        raise DomainNotFound()
+    return template
+
+
+def requests_of(*, user: Any) -> QuerySet[Ticket]:
+    """The tickets `user` created (their requests), through the visibility rule, newest first, with the assignee and
+    the template a list row names."""
+    return (
+        visible_tickets(user)
+        .filter(created_by_id=getattr(user, "pk", None))
+        .select_related("assignee", "template")
+        .order_by("-created_at", "-id")
+    )

@@ -13,6 +13,7 @@ import mimetypes
 import re
 import struct
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -21,11 +22,13 @@ import puremagic
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
 
 from tickets import signals
 from tickets.models import Attachment, Ticket, TicketNote, TicketTemplate
+from tickets.services.tickets import ticket_create
 from tickets.statemachine import is_final
 from ticketsite.errors import (
     DomainConflict,
@@ -437,6 +440,24 @@ def _store_and_announce(attachment: Attachment, upload: File, *, actor: Any) -> 
     except BaseException:
         storage.delete(stored_name)
         raise
+
+
+@transaction.atomic
+def ticket_create_with_attachments(*, actor: Any, uploads: Sequence[UploadedFile], **fields: Any) -> Ticket:
+    """ticket_create with `fields`, then each upload attached to the new draft, all or nothing: a refused file (empty,
+    too large, a type not allowed, past a quota) leaves no ticket, no attachment, no timeline event and no stored file.
+    (The workspace's "New request" form sends its files with the request.)"""
+    ticket = ticket_create(actor=actor, **fields)
+    attached: list[Attachment] = []
+    try:
+        for upload in uploads:
+            attached.append(attachment_create(actor=actor, upload=upload, ticket=ticket, claimed_type=upload.content_type))
+    except BaseException:
+        # The rollback takes the rows back; the bytes stored for the files accepted before the refused one go too.
+        for attachment in attached:
+            attachment.file.storage.delete(str(attachment.file.name))
+        raise
+    return ticket
 
 
 @transaction.atomic
