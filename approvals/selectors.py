@@ -1,9 +1,10 @@
 """Reads of the approval engine: who may act on which slot, the pending list, processes and templates for the API.
 
 The eligibility rule (SPEC §6) is written once, in `_routes`; both directions are derived from it:
-`actionable_slots(user)` (the `?mine=pending` list) and `acting_route` (one slot, decision time) evaluate it for one
-user; `users_who_may_act(slots)` (who is asked to approve) evaluates it per candidate user, correlated. What "fills a
-slot" means is `approvals.models.by_filler` (approvals/models.py), shared with the visibility rule.
+`actionable_slots(user)` (the `?mine=pending` list), `acting_route` (one slot, decision time) and `acting_routes` (the
+route for each slot of a page) evaluate it for one user; `users_who_may_act(slots)` (who is asked to approve) evaluates
+it per candidate user, correlated. What "fills a slot" means is `approvals.models.by_filler` (approvals/models.py),
+shared with the visibility rule.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from approvals.models import (
     ApprovalProcess,
@@ -86,23 +88,34 @@ class Route:
     on_behalf_of: User | None
 
 
-def acting_route(*, actor: User, slot: Slot) -> Route | None:
-    """How `actor` may decide `slot` now, or None. Direct rights win; between delegators, the earliest delegation."""
+def acting_routes(*, actor: User, slots: QuerySet[Slot]) -> dict[int, Route]:
+    """How `actor` may decide each of `slots` now: slot id -> Route, for the slots they may decide (at most two
+    queries, whatever the number of slots). Direct rights win; between delegators, the earliest delegation."""
     if not actor.is_active:
-        return None
-    fillers = set(union_of(_routes(Slot.objects.filter(pk=slot.pk), actor.pk), "filler").values_list("filler", flat=True))
-    if actor.pk in fillers:
-        return Route(on_behalf_of=None)
-    if not fillers:
-        return None
-    delegation = (
+        return {}
+    fillers: dict[int, set[int]] = {}
+    for row in union_of(_routes(slots, actor.pk), "pk", "filler"):
+        fillers.setdefault(row["pk"], set()).add(row["filler"])
+    routes = {pk: Route(on_behalf_of=None) for pk, people in fillers.items() if actor.pk in people}
+    delegated = {pk: people for pk, people in fillers.items() if pk not in routes}
+    if not delegated:
+        return routes
+    delegations = list(
         Delegation.objects.in_force()
-        .filter(delegate=actor, delegator__in=fillers)
+        .filter(delegate=actor, delegator__in=set().union(*delegated.values()))
         .select_related("delegator")
         .order_by("starts_at", "id")
-        .first()
     )
-    return Route(on_behalf_of=delegation.delegator) if delegation is not None else None
+    for pk, people in delegated.items():
+        delegation = next((d for d in delegations if d.delegator_id in people), None)
+        if delegation is not None:
+            routes[pk] = Route(on_behalf_of=delegation.delegator)
+    return routes
+
+
+def acting_route(*, actor: User, slot: Slot) -> Route | None:
+    """How `actor` may decide `slot` now, or None (acting_routes for one slot)."""
+    return acting_routes(actor=actor, slots=Slot.objects.filter(pk=slot.pk)).get(slot.pk)
 
 
 def actionable_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
@@ -151,9 +164,27 @@ def visible_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
     return _with_slot_relations(slots).order_by("id")
 
 
+# What a page showing a slot reads: its ticket (requester, ticket template), step, process and the people it names.
+SLOT_ROW_RELATIONS = ("ticket__created_by", "ticket__template", "step", "process", "user", "role", "acted_by", "on_behalf_of")
+
+
+def awaiting_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
+    """The slots `user` may decide now (actionable_slots) with what a row of them shows, longest waiting first."""
+    return actionable_slots(user).select_related(*SLOT_ROW_RELATIONS).order_by("step__started_at", "id")
+
+
+def decided_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
+    """Slots `user` decided (directly or for someone), on tickets they can still see, latest first."""
+    if not is_active_user(user):
+        return Slot.objects.none()
+    assert isinstance(user, User)
+    return visible_slots(user).filter(acted_by=user).select_related(*SLOT_ROW_RELATIONS).order_by("-acted_at", "-id")
+
+
 def ticket_processes(*, ticket: Ticket) -> QuerySet[ApprovalProcess]:
-    """Processes of a ticket the caller was authorised to see, newest first, with steps and slots in order."""
-    slots = Slot.objects.order_by("id")
+    """Processes of a ticket the caller was authorised to see, newest first, with steps and slots in order (and the
+    people each slot names: user, role, who acted and for whom)."""
+    slots = Slot.objects.select_related("user", "role", "acted_by", "on_behalf_of").order_by("id")
     steps = ApprovalProcessStep.objects.order_by("order").prefetch_related(Prefetch("approvers", queryset=slots))
     return (
         ApprovalProcess.objects.filter(ticket=ticket)
@@ -179,18 +210,19 @@ def delegations_for(user: User | AnonymousUser | None) -> QuerySet[Delegation]:
     return delegations.filter(Q(delegator=user) | Q(delegate=user))
 
 
-def waiting_steps(*, ticket_ids: list[int]) -> dict[int, ApprovalProcessStep]:
-    """What each of these tickets (already authorised) waits on: ticket id -> the active step of its running process,
-    with the step's pending slots and the user or role each names. Two queries, whatever the number of tickets."""
-    pending = Slot.objects.filter(status=SlotStatus.PENDING).select_related("user", "role").order_by("id")
-    steps = (
-        ApprovalProcessStep.objects.filter(
-            process__ticket__in=ticket_ids,
-            process__status=ProcessStatus.RUNNING,
-            process__is_deleted=False,
-            status=StepStatus.ACTIVE,
-        )
-        .select_related("process")
-        .prefetch_related(Prefetch("approvers", queryset=pending))
+def own_delegations(user: User | AnonymousUser | None) -> QuerySet[Delegation]:
+    """The delegations `user` gave or received (their own only, even for holders of approvals.view_delegation), latest
+    window first, with both people and `state`: "in_force" (Delegation.objects.in_force), "upcoming", "ended", or
+    "inactive" (inside its window, but the delegator is deactivated)."""
+    if not is_active_user(user):
+        return Delegation.objects.none()
+    assert isinstance(user, User)
+    now = timezone.now()
+    state = Case(
+        When(Exists(Delegation.objects.in_force(at=now).filter(pk=OuterRef("pk"))), then=Value("in_force")),
+        When(starts_at__gt=now, then=Value("upcoming")),
+        When(ends_at__lte=now, then=Value("ended")),
+        default=Value("inactive"),
     )
-    return {step.process.ticket_id: step for step in steps}
+    mine = delegations_for(user).filter(Q(delegator=user) | Q(delegate=user))
+    return mine.select_related("delegator", "delegate").annotate(state=state)

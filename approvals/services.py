@@ -433,3 +433,18 @@ def delegation_update(*, delegation: Delegation, actor: User, data: dict[str, An
 def delegation_delete(*, delegation: Delegation, actor: User) -> None:
     _require_delegation_owner(delegation=delegation, actor=actor, permission="approvals.delete_delegation")
     delegation.soft_delete(actor=actor)
+
+
+@transaction.atomic
+def delegation_end(*, delegation: Delegation, actor: User) -> Delegation | None:
+    """End a delegation now, whatever its state: one inside its window ends at this moment (ends_at = now, as the API's
+    PATCH), one not started yet is withdrawn (deleted: it never lent anything); one already over is a 409."""
+    _require_delegation_owner(delegation=delegation, actor=actor, permission="approvals.change_delegation")
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    now = timezone.now()
+    if delegation.ends_at <= now:
+        raise DomainConflict("This delegation has already ended.", code="delegation_ended")
+    if delegation.starts_at >= now:
+        delegation_delete(delegation=delegation, actor=actor)
+        return None
+    return delegation_update(delegation=delegation, actor=actor, data={"ends_at": now})

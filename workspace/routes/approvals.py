@@ -1,8 +1,10 @@
 from django.urls import path
 
-from workspace.views.placeholder import placeholder
+from workspace.views import approvals
 
 urlpatterns = [
-    path("approvals/", placeholder, name="approvals"),
-    path("proxies/", placeholder, name="proxies"),
+    path("approvals/", approvals.awaiting, name="approvals"),
+    path("approvals/<int:slot_id>/decide/", approvals.decide, name="approval-decide"),
+    path("proxies/", approvals.proxies, name="proxies"),
+    path("proxies/<int:delegation_id>/end/", approvals.proxy_end, name="proxy-end"),
 ]

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from workspace.views.placeholder import placeholder
+from workspace.views import notifications
 
 urlpatterns = [
-    path("notifications/", placeholder, name="notifications"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", notifications.read, name="notification-read"),
 ]
