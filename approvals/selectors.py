@@ -210,6 +210,23 @@ def delegations_for(user: User | AnonymousUser | None) -> QuerySet[Delegation]:
     return delegations.filter(Q(delegator=user) | Q(delegate=user))
 
 
+def waiting_steps(*, ticket_ids: list[int]) -> dict[int, ApprovalProcessStep]:
+    """What each of these tickets (already authorised) waits on: ticket id -> the active step of its running process,
+    with the step's pending slots and the user or role each names. Two queries, whatever the number of tickets."""
+    pending = Slot.objects.filter(status=SlotStatus.PENDING).select_related("user", "role").order_by("id")
+    steps = (
+        ApprovalProcessStep.objects.filter(
+            process__ticket__in=ticket_ids,
+            process__status=ProcessStatus.RUNNING,
+            process__is_deleted=False,
+            status=StepStatus.ACTIVE,
+        )
+        .select_related("process")
+        .prefetch_related(Prefetch("approvers", queryset=pending))
+    )
+    return {step.process.ticket_id: step for step in steps}
+
+
 def own_delegations(user: User | AnonymousUser | None) -> QuerySet[Delegation]:
     """The delegations `user` gave or received (their own only, even for holders of approvals.view_delegation), latest
     window first, with both people and `state`: "in_force" (Delegation.objects.in_force), "upcoming", "ended", or
