@@ -495,6 +495,19 @@ def test_the_page_asks_a_stranger_to_sign_in():
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+def test_each_list_pages_on_its_own_and_keeps_the_others_page(page_for, creator):
+    for _ in range(27):
+        AccessRequestFactory(ticket=RestrictedTicketFactory(created_by=creator))
+    AccessRequestFactory(requester=creator, reason="My one request")
+
+    html = page_for(creator).get("/access-requests/?page=2&mine_page=1").content.decode()
+
+    assert html.count('value="approve"') == 2
+    assert "Page 2 of 2 · 27 in all" in html
+    assert 'href="?page=1&amp;mine_page=1"' in html
+    assert "My one request" in html
+
+
 def test_the_page_runs_the_same_queries_at_n_and_10n_requests(page_for, creator):
     client = page_for(creator)
 
