@@ -229,6 +229,8 @@ def schema_fields(schema: Mapping[str, Any] | None, *, values: Mapping[str, Any]
         field = _field(prop)
         field.label = str(prop.get("title") or capfirst(name.replace("_", " ")))
         field.help_text = str(prop.get("description", ""))
+        if isinstance(field, JsonField):
+            field.help_text = f"{field.help_text} Written as JSON.".lstrip()
         if name in required and not isinstance(field, CheckboxField):
             field.widget.attrs["required"] = True
         if name in values:

@@ -103,6 +103,7 @@ def test_labels_come_from_titles_else_names_and_help_from_descriptions():
     assert form["custom_fields.system"].label == "System"
     assert form["custom_fields.system"].help_text == "As named in the catalogue."
     assert form["custom_fields.needed_by"].label == "Needed by"
+    assert form["custom_fields.address"].help_text == "Written as JSON."
 
 
 def test_no_schema_rule_is_checked_by_the_form():
