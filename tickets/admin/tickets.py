@@ -12,7 +12,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from tickets import statemachine
@@ -20,6 +22,7 @@ from tickets.admin.visibility import TicketRowsAdmin, visible_admin_tickets
 from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.services.templates import validate_custom_fields_schema
+from tickets.timeline_words import describe_all
 from ticketsite.admin import AUDIT_FIELDS, SERVICE_ERRORS, AuditedAdmin, AuditedModelForm, error_text, restore_selected
 
 
@@ -86,40 +89,16 @@ class TicketTemplateAdmin(AuditedAdmin):
 # --- tickets -------------------------------------------------------------------------------------------------------
 
 
-TIMELINE_FIELDS = ("created_at", "created_by", "system", "event_type", "details", "note")
-
-
-class TimelineInline(admin.TabularInline):
-    """The ticket's timeline, read-only: it is written by the services' signal receivers only."""
-
-    model = TicketNote
-    fields = TIMELINE_FIELDS
-    readonly_fields = TIMELINE_FIELDS
-    extra = 0
-    can_delete = False
-    ordering = ["created_at", "id"]
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("ticket", "created_by")  # each row is titled by its entry
-
-    @admin.display(description="details")
-    def details(self, note: TicketNote) -> str:
-        return format_html("<code>{}</code>", json.dumps(note.event_details, ensure_ascii=False)) if note.system else ""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may look at the ticket in the admin may read its timeline.
-        return request.user.has_perm("tickets.view_ticket") or request.user.has_perm("tickets.change_ticket")
+def timeline_in_words(notes: list[TicketNote]) -> SafeString:
+    """Timeline entries as the workspace and the e-mails tell them (tickets.timeline_words, one renderer for every
+    reader), each after its time; the names the entries hold are fetched once for all of them."""
+    sentences = describe_all(notes)
+    rows = (
+        (note.created_at.isoformat(), timezone.localtime(note.created_at).strftime("%Y-%m-%d %H:%M"), sentence.html)
+        for note, sentence in zip(notes, sentences, strict=True)
+    )
+    entries = format_html_join("", '<li><time datetime="{}">{}</time> {}</li>', rows)
+    return format_html('<ol class="timeline-in-words">{}</ol>', entries)
 
 
 class TicketForm(AuditedModelForm):
@@ -172,7 +151,6 @@ class TicketAdmin(AuditedAdmin):
     date_hierarchy = "created_at"
     filter_horizontal = ["categories", "labels"]
     raw_id_fields = ["assignee"]
-    inlines = [TimelineInline]
     actions = [
         restore_selected,
         submit_tickets,
@@ -195,8 +173,18 @@ class TicketAdmin(AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ["key", "status", "resolved_at", "closed_at"]
         if obj is not None:
-            fixed.append("template")  # custom fields were validated against it
+            fixed += ["template", "timeline"]  # custom fields were validated against the template
         return (*fixed, *super().get_readonly_fields(request, obj))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is None else [*fieldsets, ("Timeline", {"fields": ["timeline"]})]
+
+    @admin.display(description="timeline")
+    def timeline(self, ticket: Ticket) -> str:
+        """Written by the services' signal receivers only, so read-only; deleted comments read "comment deleted"."""
+        notes = list(TicketNote.all_objects.filter(ticket=ticket).order_by("created_at", "id"))
+        return timeline_in_words(notes) if notes else "Nothing yet."
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Nobody edits a final ticket: the change form becomes read-only.
@@ -271,12 +259,16 @@ def redact_comments(modeladmin: TicketNoteAdmin, request: HttpRequest, queryset:
     modeladmin.redact(request, queryset)
 
 
+# Where TicketNoteAdmin keeps an entry's sentence on the rows of a list page.
+_WORDS = "sentence_on_page"
+
+
 @admin.register(TicketNote)
 class TicketNoteAdmin(TicketRowsAdmin):
     """All timeline entries, read-only: comments are changed by their authors, events by nobody. Ticket admins redact
     comments (a secret pasted by mistake) through comment_redact."""
 
-    list_display = ["__str__", "short_note", "created_at", "is_deleted"]
+    list_display = ["__str__", "in_words", "created_at", "is_deleted"]
     list_filter = ["system", "event_type"]
     list_select_related = ["ticket", "created_by"]
     search_fields = ["note", "ticket__key", "ticket__title"]
@@ -301,9 +293,25 @@ class TicketNoteAdmin(TicketRowsAdmin):
         if redacted:
             self.message_user(request, f"Redacted {redacted} comment(s).", messages.SUCCESS)
 
-    @admin.display(description="note")
-    def short_note(self, note: TicketNote) -> str:
-        return note.note[:80]
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        # The page's entries in words, their names fetched once for the page (not once per row); the rows rendered
+        # next are these same objects (the evaluated result list).
+        rows = list(changelist.result_list)
+        for note, sentence in zip(rows, describe_all(rows), strict=True):
+            setattr(note, _WORDS, sentence)
+        return changelist
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["in_words", *(field for field in super().get_fields(request, obj) if field != "in_words")]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("in_words", *super().get_readonly_fields(request, obj))
+
+    @admin.display(description="in words")
+    def in_words(self, note: TicketNote) -> SafeString:
+        sentence = getattr(note, _WORDS, None) or describe_all([note])[0]  # a change page: one entry
+        return sentence.html
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,6 +11,7 @@ from tests.factories import AdminFactory, UserFactory
 from tickets.models import Category, EventType, Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory, TicketTemplateFactory
+from tickets.timeline_words import person_name
 
 pytestmark = pytest.mark.django_db
 
@@ -167,18 +168,52 @@ def test_final_ticket_is_read_only_in_the_admin(admin_client):
     assert ticket.title == "Done"
 
 
-def test_change_page_shows_the_timeline_read_only(admin_client, client_for):
-    creator = UserFactory()
+def test_change_page_shows_the_timeline_in_words(admin_client, admin_user, client_for):
+    creator = UserFactory(first_name="Carol", last_name="Ng")
     ticket = TicketFactory(created_by=creator)
     client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/comments/", {"note": "Visible in the admin"})
     client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "open"})
+    admin_client.post(f"{TICKETS}{ticket.pk}/change/", change_data(ticket, priority="high"))
 
     response = admin_client.get(f"{TICKETS}{ticket.pk}/change/")
 
-    content = response.content.decode()
-    assert "Visible in the admin" in content
-    assert f"status change by {creator.username} on {ticket.key}" in content
+    timeline = response.text.split('class="timeline-in-words"')[1].split("</ol>")[0]
+    entries = [entry.split("</time>")[1].split("</li>")[0].strip() for entry in timeline.split("<li>")[1:]]
+    assert entries == [
+        'Carol Ng commented: <span class="said">Visible in the admin</span>',
+        "Carol Ng moved the ticket from Draft to Open",
+        f"{person_name(admin_user)} changed priority from Medium to High",
+    ]
+    assert "event_details" not in response.text and "{&quot;" not in response.text  # no raw JSON
     assert "status" in response.context["adminform"].readonly_fields
+    assert "timeline" in response.context["adminform"].readonly_fields
+
+
+def test_the_timeline_tells_a_deleted_comment_without_its_text(admin_client, client_for):
+    creator = UserFactory(first_name="Carol", last_name="Ng")
+    ticket = TicketFactory(created_by=creator)
+    comment = client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/comments/", {"note": "Oops, wrong ticket"}).json()
+    client_for(creator).delete(f"/api/v1/tickets/{ticket.pk}/comments/{comment['id']}/")
+
+    response = admin_client.get(f"{TICKETS}{ticket.pk}/change/")
+
+    assert "Carol Ng: comment deleted" in response.text
+    assert "Carol Ng deleted a comment" in response.text
+    assert "Oops, wrong ticket" not in response.text
+
+
+def test_the_timeline_entries_list_and_page_read_in_words(admin_client, client_for):
+    creator = UserFactory(first_name="Carol", last_name="Ng")
+    ticket = TicketFactory(created_by=creator)
+    client_for(creator).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "open"})
+    event = TicketNote.objects.get(ticket=ticket, event_type=EventType.STATUS_CHANGE)
+
+    listed = admin_client.get("/admin/tickets/ticketnote/")
+    page = admin_client.get(f"/admin/tickets/ticketnote/{event.pk}/change/")
+
+    assert "Carol Ng moved the ticket from Draft to Open" in listed.text
+    assert "Carol Ng moved the ticket from Draft to Open" in page.text
+    assert f"status change by {creator.username} on {ticket.key}" in listed.text
 
 
 def test_transition_action_calls_the_service(admin_client, admin_user):
