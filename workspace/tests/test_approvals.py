@@ -344,6 +344,7 @@ def test_with_htmx_the_row_is_replaced_by_the_decision(page_for, people):
     assert "<html" not in body
     assert "Approved</span> by you" in body
     assert "for Frank" in body
+    assert '<span id="waiting-count" hx-swap-oob="true"></span>' in body  # nothing waits any more
 
 
 def test_with_htmx_a_rejection_without_comment_shows_the_row_with_the_error(page_for, people):

@@ -126,7 +126,7 @@ def decide(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
         return render(request, "workspace/approvals/decide.html", {"slot": slot, "form": form, "next": back})
     slot = get_object_or_404(selectors.decided_slots(user), pk=slot.pk)
     if request.htmx:
-        return render(request, "workspace/approvals/awaiting.html#slot-row", {"row": SlotRow(slot, None, form)})
+        return render(request, "workspace/approvals/awaiting.html#decided", {"row": SlotRow(slot, None, form)})
     messages.success(request, decided_message(slot))
     return redirect(back)
 
