@@ -12,8 +12,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -24,6 +26,7 @@ from tickets.services import tickets as ticket_services
 from tickets.services.templates import validate_custom_fields_schema
 from tickets.timeline_words import describe_all
 from ticketsite.admin import AUDIT_FIELDS, SERVICE_ERRORS, AuditedAdmin, AuditedModelForm, error_text, restore_selected
+from ticketsite.models import user_or_role_name
 
 
 class PrettyJSONField(forms.JSONField):
@@ -173,12 +176,23 @@ class TicketAdmin(AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ["key", "status", "resolved_at", "closed_at"]
         if obj is not None:
-            fixed += ["template", "timeline"]  # custom fields were validated against the template
+            fixed += ["template", "access", "timeline"]  # custom fields were validated against the template
         return (*fixed, *super().get_readonly_fields(request, obj))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj is None else [*fieldsets, ("Timeline", {"fields": ["timeline"]})]
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, ("Access", {"fields": ["access"]}), ("Timeline", {"fields": ["timeline"]})]
+
+    @admin.display(description="view grants")
+    def access(self, ticket: Ticket) -> str:
+        """Who was granted the ticket, and the grant form with its key filled in (grants are written there, through
+        permissions.services; the URL is named, as the permissions app is above this one)."""
+        grants = ticket.view_permissions.select_related("user", "role").order_by("created_at", "id")
+        granted = ", ".join(user_or_role_name(grant) for grant in grants) or "Nobody was granted this ticket."
+        add = reverse("admin:permissions_ticketviewpermission_add")
+        return format_html('{} <a href="{}?{}">Grant access</a>', granted, add, urlencode({"ticket": ticket.pk}))
 
     @admin.display(description="timeline")
     def timeline(self, ticket: Ticket) -> str:

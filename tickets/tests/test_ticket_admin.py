@@ -7,7 +7,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from approvals.tests.factories import template_with
-from tests.factories import AdminFactory, UserFactory
+from permissions import services as permission_services
+from tests.factories import AdminFactory, RoleFactory, UserFactory
 from tickets.models import Category, EventType, Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory, TicketTemplateFactory
@@ -412,3 +413,16 @@ def test_restoring_an_open_ticket_keeps_its_status(admin_client):
     assert not row.is_deleted
     assert row.status == TicketStatus.OPEN
     assert len(events(row)) == notes_before
+
+
+def test_the_ticket_page_lists_its_grants_and_links_the_grant_form_with_its_key(admin_client):
+    ticket = TicketFactory(visibility="restricted")
+    permission_services.grant_create(ticket=ticket, actor=None, user=UserFactory(username="erin"))
+    permission_services.grant_create(ticket=ticket, actor=None, role=RoleFactory(name="managers"))
+
+    page = admin_client.get(f"{TICKETS}{ticket.pk}/change/")
+    link = f"/admin/permissions/ticketviewpermission/add/?ticket={ticket.pk}"
+    form = admin_client.get(link)
+
+    assert f'erin, managers (role) <a href="{link}">Grant access</a>' in page.text
+    assert form.context["adminform"].form.initial["ticket_key"] == ticket.key
