@@ -47,7 +47,17 @@ def error_page(request: HttpRequest, status: int, messages: list[str]) -> HttpRe
     referer = request.META.get("HTTP_REFERER", "")
     back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()) else ""
     context = {"title": TITLES.get(status, "Something went wrong"), "messages_": messages, "back": back}
-    return render(request, "workspace/error.html", context, status=status)
+    return swapped_whole(request, render(request, "workspace/error.html", context, status=status))
+
+
+def swapped_whole(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A refused htmx action replaces the page's main area with the error page's (base.html lets htmx swap 4xx
+    answers); otherwise the click would seem to do nothing."""
+    if getattr(request, "htmx", False):
+        response["HX-Retarget"] = "#main"
+        response["HX-Reselect"] = "#main"
+        response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 class WorkspaceMiddleware:
@@ -69,7 +79,7 @@ class WorkspaceMiddleware:
         ):
             # A ticket one may not see is missing too; there one may ask for access (the access area's page, the same
             # bytes for a hidden and a missing ticket: docs/workspace/access.md).
-            return render(request, "workspace/access/request_access.html", status=404)
+            return swapped_whole(request, render(request, "workspace/access/request_access.html", status=404))
         if not_found:
             # Like the API: a ticket one may not see does not exist.
             return error_page(request, 404, ["There is nothing here, or you do not have access to it."])

@@ -121,3 +121,14 @@ def test_workspace_pages_are_not_cached_and_carry_the_csp():
     assert "no-store" in response["Cache-Control"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+
+
+def test_a_refused_htmx_action_swaps_the_error_into_the_main_area():
+    client = Client()
+    client.force_login(UserFactory())
+
+    response = client.get("/tickets/NO-SUCH-1/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 404
+    assert response["HX-Retarget"] == "#main"
+    assert response["HX-Reselect"] == "#main"
