@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from approvals.models import ApprovalProcessStepApprover as Slot
-from tests.test_leak_hunt import COLUMNS, SEARCH, TITLE
+from tests.test_leak_hunt import COLUMNS, KEY, SEARCH, TITLE
 from workspace.tests.leak import hunt
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ LIST_QUERIES = [
     "page=2",
     urlencode({"q": SEARCH}),
     urlencode({"ordering": "-ticket__title", "status": "pending"}),
-    urlencode({"ticket": "SECRET-4711"[:-1], "page": "last"}),
+    urlencode({"ticket": KEY[:-1], "page": "last"}),
 ]
 
 
