@@ -138,7 +138,7 @@ class TicketViewPermissionAdmin(TicketRowsAdmin):
         try:
             services.grant_restore(grant=obj, actor=request.user)
         except APIException as exc:
-            self.message_user(request, f"Grant {obj.pk}: {_error_text(exc)}", messages.ERROR)
+            self.message_user(request, f"{obj}: {_error_text(exc)}", messages.ERROR)
 
 
 @admin.action(description="Approve selected pending requests (grants access)")
@@ -153,14 +153,14 @@ def deny_selected(modeladmin: AuditedAdmin, request: HttpRequest, queryset: Quer
 
 def _decide_selected(modeladmin: AuditedAdmin, request: HttpRequest, queryset: QuerySet, *, approve: bool) -> None:
     done = 0
-    for access_request in queryset.select_related("ticket"):
+    for access_request in queryset.select_related("ticket", "requester"):
         try:
             if approve:
                 services.access_request_approve(access_request=access_request, actor=request.user)
             else:
                 services.access_request_deny(access_request=access_request, actor=request.user, comment=ADMIN_DENY_COMMENT)
         except APIException as exc:
-            modeladmin.message_user(request, f"Request {access_request.pk}: {_error_text(exc)}", messages.ERROR)
+            modeladmin.message_user(request, f"{access_request}: {_error_text(exc)}", messages.ERROR)
         else:
             done += 1
     verb = "Approved" if approve else "Denied"

@@ -208,6 +208,7 @@ def test_deciding_twice_in_the_admin_changes_nothing(admin_client_, ticket):
     admin_client_.post(REQUESTS, {"action": "approve_selected", "_selected_action": [access_request.pk]})
     response = admin_client_.post(REQUESTS, {"action": "deny_selected", "_selected_action": [access_request.pk]}, follow=True)
     assert "already decided" in response.content.decode()
+    assert f"{ticket.key} access request by {access_request.requester.username} (approved): " in response.content.decode()
     assert AccessRequest.objects.get(pk=access_request.pk).status == AccessRequestStatus.APPROVED
     assert events(ticket, EventType.ACCESS_DENIED) == 0
 

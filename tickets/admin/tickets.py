@@ -301,7 +301,7 @@ class TicketNoteAdmin(TicketRowsAdmin):
             try:
                 ticket_services.comment_redact(comment=comment, actor=request.user)  # type: ignore[arg-type]
             except SERVICE_ERRORS as exc:
-                self.message_user(request, f"Comment {comment.pk}: {error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{comment}: {error_text(exc)}", messages.ERROR)
             else:
                 redacted += 1
         if redacted:
