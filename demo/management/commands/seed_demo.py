@@ -370,8 +370,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in to the workspace as one of these (password for all: {DEMO_PASSWORD}):")
         for username, persona in PERSONAS.items():
             self.stdout.write(f"  {username:<6} {persona}")
-        others = ", ".join(name for name in PEOPLE if name not in PERSONAS)
-        self.stdout.write(f"  (also {others}; the API takes the same logins at POST /api/v1/auth/token/)")
+        for username, (_, _, role_name) in PEOPLE.items():
+            if username not in PERSONAS:
+                self.stdout.write(f"  {username:<6} also in {role_name}")
+        self.stdout.write("The API takes the same logins at POST /api/v1/auth/token/.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Back office: /admin/ as admin / {DEMO_PASSWORD}"))
 
 
