@@ -18,10 +18,19 @@ TicketLabels = Ticket.labels.through
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, help_text="Repeat for several statuses.")
-    priority = django_filters.MultipleChoiceFilter(choices=TicketPriority.choices, help_text="Repeat for several.")
+    # Columns of the ticket row itself: no join, so no duplicate rows, and no DISTINCT (django-filter's default for a
+    # multiple choice), which would make every count of a filtered list compare whole rows.
+    status = django_filters.MultipleChoiceFilter(
+        choices=TicketStatus.choices, distinct=False, help_text="Repeat for several statuses."
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=TicketPriority.choices, distinct=False, help_text="Repeat for several."
+    )
     visibility = django_filters.ChoiceFilter(choices=TicketVisibility.choices)
     assignee = IdFilter(field_name="assignee_id", help_text="User id of the assignee.")
+    assigned = django_filters.BooleanFilter(
+        field_name="assignee", lookup_expr="isnull", exclude=True, help_text="true: tickets with an assignee; false: without."
+    )
     creator = IdFilter(field_name="created_by_id", help_text="User id of the creator.")
     category = IdFilter(method="filter_category", help_text="Tickets having this category id.")
     label = IdFilter(method="filter_label", help_text="Tickets having this label id.")
