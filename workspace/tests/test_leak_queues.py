@@ -1,0 +1,160 @@
+"""Leak hunt of the queues and their bulk actions: every queue, searched, filtered by every id of the hidden ticket and
+sorted by every column, and every bulk action aimed at the hidden ticket, by each person who cannot see it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from tests.factories import UserFactory
+from tests.test_leak_hunt import COLUMNS, KEY, MARKER, SEARCH, TITLE, World, text_of
+from tickets.api.views.tickets import TicketViewSet
+from tickets.models import TicketNote, TicketPriority, TicketStatus
+from workspace.queues import QUEUES
+from workspace.tests.leak import assert_nothing_leaks, hunt
+
+pytestmark = pytest.mark.django_db
+
+# The queue a URL names is a slug, not an id of the world: `queue_ids` adds each queue under "queue:<slug>".
+HUNTED: dict[str, dict[str, str]] = {
+    "queue": {"queue": "queue:all"},
+    "queue-bulk": {"queue": "queue:all"},
+}
+QUEUE_SPECS = {queue.slug: {"queue": f"queue:{queue.slug}"} for queue in QUEUES}
+
+
+@pytest.fixture(scope="module")
+def queue_world(world: World) -> World:
+    world.ids.update({f"queue:{queue.slug}": queue.slug for queue in QUEUES})  # type: ignore[dict-item]
+    return world
+
+
+def list_queries(world: World) -> list[dict[str, object]]:
+    ids, created_at = world.ids, world.ticket.created_at
+    around = {"before": created_at + timedelta(seconds=1), "after": created_at - timedelta(seconds=1)}
+    sorts = [f"{sign}{field}" for field in TicketViewSet.ordering_fields for sign in ("", "-")]
+    return [
+        {},
+        {"q": SEARCH},  # the key itself is searched below: the page echoes what was typed
+        {"q": "Merger plan"},
+        {"status": TicketStatus.WAITING_APPROVAL},
+        {"priority": TicketPriority.URGENT},
+        {"visibility": "restricted"},
+        {"assigned": "true"},
+        {"mine": "false"},
+        {"category": ids["category"]},
+        {"label": ids["label"]},
+        {"template": ids["ticket_template"]},
+        {"assignee": ids["assignee"]},
+        {"creator": ids["creator"]},
+        {"requester": world.ticket.created_by.username},
+        {"created_after": around["after"].isoformat(), "created_before": around["before"].isoformat()},
+        {"updated_after": around["after"].isoformat()},
+        {"created_after": around["after"].date().isoformat()},
+        *({"ordering": term} for term in [*sorts, "description", "custom_fields", "created_by__password"]),
+        {"q": SEARCH, "status": "waiting_approval", "priority": "urgent", "ordering": "-title", "page": "2"},
+    ]
+
+
+# Every parameter on "all" (everyone may open it) and on the queue the hidden ticket's status puts it in; the other
+# queues run the same code over another base filter, so they get the ids and one sort.
+FULLY_HUNTED = {"all", "waiting-approval"}
+ID_FILTERS = {"category", "label", "template", "assignee", "creator", "requester"}
+
+
+@pytest.mark.parametrize("queue", sorted(QUEUE_SPECS))
+def test_no_queue_shows_the_hidden_ticket_by_any_search_filter_or_sort(queue, queue_world):
+    queries = list_queries(queue_world)
+    if queue not in FULLY_HUNTED:
+        queries = [params for params in queries if not params or set(params) & ID_FILTERS or params == {"q": SEARCH}]
+        queries.append({"ordering": "-priority"})
+    for params in queries:
+        hunt(queue_world, "queue", QUEUE_SPECS[queue], query=urlencode(params, doseq=True))
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_searching_for_the_hidden_key_finds_nothing_but_the_words_typed(column, queue_world):
+    client = Client()
+    client.force_login(queue_world.people[column])
+
+    response = client.get("/queues/all/", {"q": KEY})
+
+    text = text_of(response)
+    assert response.status_code == 200
+    assert MARKER not in text and TITLE not in text
+    assert "<strong>0</strong> tickets found" in text
+    assert KEY not in text.replace(f'value="{KEY}"', "")  # the header's and the page's search boxes say what was typed
+
+
+BULK_BODIES = [
+    {"action": "priority", "priority": "low"},
+    {"action": "assign_to_me"},
+    {"action": "assign", "assignee": "none"},
+    {"action": "add_label", "label": "LABEL"},
+    {"action": "transition", "status": "in_progress", "comment": "mine now"},
+    {"action": "transition", "status": "draft", "comment": "withdrawn"},
+]
+
+
+def bulk_body(world: World, body: dict[str, str]) -> dict[str, object]:
+    label = {"label": world.ids["label"]} if body.get("label") == "LABEL" else {}
+    return {**body, **label, "ids": [world.ids["ticket"], world.ids["public_ticket"]]}
+
+
+@pytest.mark.parametrize("queue", sorted(QUEUE_SPECS))
+def test_no_bulk_action_reaches_or_names_the_hidden_ticket(queue, queue_world):
+    hidden = queue_world.ticket
+    before = (hidden.status, hidden.priority, hidden.assignee_id, TicketNote.objects.filter(ticket=hidden).count())
+
+    for body in BULK_BODIES if queue in FULLY_HUNTED else BULK_BODIES[:1]:
+        hunt(queue_world, "queue-bulk", QUEUE_SPECS[queue], method="post", data=bulk_body(queue_world, body))
+        hunt(
+            queue_world, "queue-bulk", QUEUE_SPECS[queue], method="post", data=bulk_body(queue_world, body), query=f"q={SEARCH}"
+        )
+
+    hidden.refresh_from_db()
+    after = (hidden.status, hidden.priority, hidden.assignee_id, TicketNote.objects.filter(ticket=hidden).count())
+    assert after == before
+    assert list(hidden.labels.values_list("pk", flat=True)) == [queue_world.ids["label"]]
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_the_bulk_summary_names_the_hidden_ticket_only_by_the_id_asked(column, queue_world):
+    """With htmx (the per-row summary on the page) and without (the messages on the page redirected to)."""
+    client = Client()
+    client.force_login(queue_world.people[column])
+    body = bulk_body(queue_world, {"action": "priority", "priority": "low"})
+
+    for htmx in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = client.post(f"/queues/all/bulk/?q={SEARCH}", body, follow=True, **htmx)
+
+        assert_nothing_leaks(response, column)
+        assert response.status_code in (200, 403)
+        if column == "agent":
+            assert f"#{queue_world.ids['ticket']} refused: Not found." in text_of(response) or (
+                "Refused: Not found." in text_of(response)
+            )
+
+
+def test_the_hunt_would_see_the_ticket_where_it_is_visible(queue_world):
+    """The control: someone who sees every ticket finds it in its queue by the searches and filters above."""
+    sees_all = UserFactory(perms=["tickets.view_all_tickets", "tickets.work_on_ticket"])
+    client = Client()
+    client.force_login(sees_all)
+
+    for queue in ["waiting-approval", "all"]:
+        for params in [
+            {"q": SEARCH},
+            {"label": queue_world.ids["label"]},
+            {"requester": queue_world.ticket.created_by.username},
+        ]:
+            text = text_of(client.get(f"/queues/{queue}/", params))
+            assert KEY in text and TITLE in text, (queue, params)
+    response = client.post(
+        "/queues/all/bulk/", {"ids": [queue_world.ids["ticket"]], "action": "add_label", "label": queue_world.ids["label"]}
+    )
+    assert response.status_code == 302
+    assert MARKER not in text_of(response)
