@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from approvals.selectors import actionable_slots
+from permissions.selectors import MANAGE_GRANTS_PERMISSION, access_requests_to_decide, can_view_all
 from tickets.statemachine import is_agent
 
 
@@ -39,10 +40,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Agents start at their queues, approvers with something waiting at their approvals, everybody else at their
-    requests."""
-    if is_agent(request.user):
+    """Each person starts where their work is: agents at the Unassigned queue, approvers with something waiting at
+    their approvals, managers (of grants on any ticket) with access requests to decide at those, auditors (who see every ticket) at all
+    tickets, everybody else at their requests."""
+    user = request.user
+    if is_agent(user):
         return redirect("workspace:queue", queue="unassigned")
-    if actionable_slots(request.user).exists():
+    if actionable_slots(user).exists():
         return redirect("workspace:approvals")
+    if user.has_perm(MANAGE_GRANTS_PERMISSION) and access_requests_to_decide(user).exists():
+        return redirect("workspace:access-requests")
+    if can_view_all(user):
+        return redirect("workspace:queue", queue="all")
     return redirect("workspace:my-requests")

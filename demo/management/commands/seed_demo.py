@@ -355,6 +355,7 @@ class Command(BaseCommand):
             ("Payroll system read access", story_waiting_step_two),
             ("Finance share write access", story_access_granted_with_requests),
             ("Suspicious e-mail with payroll attachment", story_restricted_incident),
+            ("CRM sandbox write access", story_waiting_for_security),
         ]
         created = 0
         for title, story in stories:
@@ -537,6 +538,11 @@ def story_waiting_step_two(org: Org, title: str) -> None:
     _decide(ticket, org["erin"])
     _decide(ticket, org["dave"], comment="Approved for Frank while he is away.")  # as frank's delegate
     # Step 2 ("any" manager) is now active: grace or heidi may act.
+
+
+def story_waiting_for_security(org: Org, title: str) -> None:
+    ticket = _access(org, title, "judy", "CRM sandbox", "write")
+    _move(ticket, org["judy"], "waiting_approval")  # step 1 waits on erin and on frank (dave acts for him)
 
 
 def story_access_granted_with_requests(org: Org, title: str) -> None:
