@@ -41,8 +41,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each person starts where their work is: agents at the Unassigned queue, approvers with something waiting at
-    their approvals, managers (of grants on any ticket) with access requests to decide at those, auditors (who see every ticket) at all
-    tickets, everybody else at their requests."""
+    their approvals, managers (of grants on any ticket) with access requests to decide at those, auditors (who see
+    every ticket) at all tickets, everybody else at their requests."""
     user = request.user
     if is_agent(user):
         return redirect("workspace:queue", queue="unassigned")
