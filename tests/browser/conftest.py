@@ -2,6 +2,8 @@
 
 Without Chromium they skip with the reason, except where REQUIRE_BROWSER=1 (CI), where a missing browser fails.
 Playwright's own browser downloads are never used (no `playwright install`): CHROMIUM points at the installed one.
+One browser serves a test module (the event loop of Playwright's sync API ends with it); each person gets a context of
+their own (cookies), as `page` and `open_page` give.
 """
 
 import os
@@ -50,22 +52,40 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:
-    """A fresh browser context (no cookies) whose page records console errors, page errors and CSP violations in
-    `page.problems`; the test asserts it is empty at the end."""
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
+def page(open_page) -> object:
+    """A fresh browser context (no cookies) whose page records console errors, page errors, CSP violations and 4xx/5xx
+    answers in `page.problems`; the test asserts it is empty at the end."""
+    return open_page()
+
+
+@pytest.fixture
+def open_page(browser, live_server) -> Iterator[object]:
+    """open_page(**context_options) -> a page in a new context (a person of their own: no cookies), watched as `page`
+    is. Options are Playwright's: java_script_enabled=False for a browser without scripts, viewport={...}."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        return _watched(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _watched(page):
     page.problems = []
     page.on("console", lambda message: _record_console_error(page.problems, message))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     page.on("response", lambda response: response.status >= 400 and page.problems.append(f"{response.status} {response.url}"))
     # Init scripts are added by the browser's debugging protocol, not by the page, so the CSP does not block this one.
+    # (With JavaScript off nothing runs, this included: no script can break the policy then.)
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => "
         "console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));"
     )
-    yield page
-    context.close()
+    return page
 
 
 def _record_console_error(problems: list[str], message) -> None:
