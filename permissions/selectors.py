@@ -106,7 +106,7 @@ def _sees(user: UserRef) -> Q:
     )
 
 
-def can_view_all(user: User) -> bool:
+def can_view_all(user: User | AnonymousUser) -> bool:
     return user.has_perm(VIEW_ALL_PERMISSION)
 
 

@@ -14,7 +14,7 @@ from ticketsite.models import AuditedModel
 
 class TicketStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
-    WAITING_APPROVAL = "waiting_approval", "Waiting approval"
+    WAITING_APPROVAL = "waiting_approval", "Waiting for approval"
     OPEN = "open", "Open"
     IN_PROGRESS = "in_progress", "In progress"
     RESOLVED = "resolved", "Resolved"

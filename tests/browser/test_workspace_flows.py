@@ -152,7 +152,7 @@ def requester_files_a_laptop_request(open_page, alice: User) -> Ticket:
 
     expect(page.get_by_role("status")).to_contain_text("is submitted and waits for approval")
     expect(page.get_by_role("heading", name="Laptop for the new designer", level=1)).to_be_visible()
-    expect(page.locator(".ticket-badges")).to_contain_text("Waiting approval")
+    expect(page.locator(".ticket-badges")).to_contain_text("Waiting for approval")
     details = page.locator("dl.custom-fields")
     for shown in ("16-inch", "2030-09-01", "Design work needs the larger screen.", "Yes"):
         expect(details).to_contain_text(shown)

@@ -98,7 +98,7 @@ PRODUCERS: dict[str, tuple[Callable[[Story], Any], str]] = {
     EventType.CREATED: (lambda story: None, 'alice created the ticket "New laptop"'),
     EventType.STATUS_CHANGE: (
         lambda story: story.approval(("all", [story.erin])),
-        "alice moved the ticket from Draft to Waiting approval",
+        "alice moved the ticket from Draft to Waiting for approval",
     ),
     EventType.ASSIGNEE_CHANGE: (
         lambda story: ticket_services.ticket_update(ticket=story.ticket, actor=story.carol, data={"assignee": story.dave}),
@@ -224,7 +224,7 @@ def test_a_step_of_one_approver_and_an_assignee_who_takes_the_ticket():
 
     assert texts[1:] == [
         "carol took the ticket",
-        "alice moved the ticket from Draft to Waiting approval",
+        "alice moved the ticket from Draft to Waiting for approval",
         'Approval "Purchase" started',
         'Step 1 "Step 1" started: waiting for erin',
     ]

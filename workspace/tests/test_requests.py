@@ -58,7 +58,7 @@ def test_my_requests_lists_the_callers_requests_newest_first_with_what_each_wait
     assert person(dave) in page
     assert "an agent" in page
     assert "You: submit it" in page
-    assert '<span class="badge status-waiting_approval">Waiting approval</span>' in page
+    assert '<span class="badge status-waiting_approval">Waiting for approval</span>' in page
     assert '<span class="badge priority-medium">Medium</span>' in page
     assert 'aria-current="page">My requests' in page
 

@@ -106,13 +106,13 @@ def test_everyone_who_may_see_the_ticket_gets_its_page(cast, page_for, who):
     assert response.status_code == 200
     text = body(response)
     assert cast.ticket.key in text and "New laptop" in text
-    assert "alice moved the ticket from Draft to Waiting approval: " in text
+    assert "alice moved the ticket from Draft to Waiting for approval: " in text
 
 
 def test_the_page_shows_the_ticket_in_full(cast, page_for):
     text = body(page_for(cast.creator).get(page_url(cast.ticket)))
 
-    assert '<span class="badge status-waiting_approval">Waiting approval</span>' in text
+    assert '<span class="badge status-waiting_approval">Waiting for approval</span>' in text
     assert '<span class="badge priority-high">High</span>' in text
     assert "<dt>Assignee</dt><dd>bob</dd>" in text
     assert "<dt>Requester</dt><dd>alice</dd>" in text
@@ -133,7 +133,7 @@ def test_the_page_shows_the_ticket_in_full(cast, page_for):
     assert '<td data-label="Uploaded by">alice</td>' in text
     # The timeline in words, the comment with its text.
     assert "alice created the ticket <em>New laptop</em>" in text
-    assert 'alice moved the ticket from Draft to Waiting approval: <span class="said">Please hurry</span>' in text
+    assert 'alice moved the ticket from Draft to Waiting for approval: <span class="said">Please hurry</span>' in text
     assert "<strong>alice</strong> commented" in text and ">Any news?</div>" in text
     assert "alice attached <em>specs.txt</em>" in text
 
