@@ -295,6 +295,7 @@ def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, s
     plan_path = RESULTS / f"{stamp}-{label(size)}-plan.json"
     result_path = RESULTS / f"{stamp}-{label(size)}-load.json"
     plan_path.write_text(json.dumps(plan))
+    manage(env, "collectstatic", "--no-input", "--verbosity", "0")  # production storage serves only collected files
     server = Server(env, RESULTS / f"{stamp}-{label(size)}-gunicorn.log", args.port)
     try:
         server.wait_ready()
