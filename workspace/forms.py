@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django import forms
 from rest_framework.exceptions import ValidationError
 
-from ticketsite.errors import PayloadTooLarge, UnsupportedMediaType
+from ticketsite.errors import DomainConflict, PayloadTooLarge, UnsupportedMediaType
 from workspace.middleware import messages_of
 
 
@@ -22,11 +22,14 @@ def field_for(form: forms.Form, attr: str) -> str | None:
     return None
 
 
-def call_service[Result](form: forms.Form, call: Callable[[], Result], *, upload_field: str | None = None) -> Result | None:
+def call_service[Result](
+    form: forms.Form, call: Callable[[], Result], *, upload_field: str | None = None, conflict_on_form: bool = False
+) -> Result | None:
     """Runs `call` (a service); a validation error it raises lands on the form, on the field it names (see field_for),
     else on the form as a whole, and None is returned. With `upload_field`, a refused upload (413 too large, 415 type
-    not allowed) lands on that field the same way, so the rest of the form is not lost. Other domain errors propagate
-    to the middleware."""
+    not allowed) lands on that field the same way, so the rest of the form is not lost. With `conflict_on_form`, a 409
+    (e.g. "this grant already exists") is a mistake in the form rather than a page of its own. Other domain errors
+    propagate to the middleware."""
     try:
         return call()
     except ValidationError as error:
@@ -41,4 +44,9 @@ def call_service[Result](form: forms.Form, call: Callable[[], Result], *, upload
         if upload_field is None:
             raise
         form.add_error(upload_field, messages_of(error.detail))
+        return None
+    except DomainConflict as error:
+        if not conflict_on_form:
+            raise
+        form.add_error(None, messages_of(error.detail))
         return None

@@ -25,10 +25,9 @@ from permissions import selectors, services
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_by_key
-from ticketsite.errors import DomainConflict, DomainPermissionDenied
+from ticketsite.errors import DomainPermissionDenied
 from ticketsite.limits import REMARK_MAX_LENGTH
 from workspace.forms import call_service
-from workspace.middleware import messages_of
 
 PANEL = "workspace/access/panel.html"
 PAGE_SIZE = 25
@@ -71,15 +70,14 @@ class GrantForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.errors:
-            try:
-                call_service(
-                    self,
-                    lambda: services.grant_check(
-                        ticket=self.ticket, actor=self.actor, user=cleaned.get("user"), role=cleaned.get("role")
-                    ),
-                )
-            except DomainConflict as conflict:  # the grant exists already: a mistake in the form, not a page of its own
-                self.add_error(None, messages_of(conflict.detail))
+            # A grant that exists already is a mistake in the form, not a page of its own.
+            call_service(
+                self,
+                lambda: services.grant_check(
+                    ticket=self.ticket, actor=self.actor, user=cleaned.get("user"), role=cleaned.get("role")
+                ),
+                conflict_on_form=True,
+            )
         return cleaned
 
 
