@@ -43,9 +43,13 @@ def messages_of(detail: object) -> list[str]:
     return [str(detail)]
 
 
+def same_site(request: HttpRequest, url: str) -> str:
+    """`url` if it points into this site, else "": a `next` or a Referer sends nobody elsewhere (no open redirect)."""
+    return url if url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()) else ""
+
+
 def error_page(request: HttpRequest, status: int, messages: list[str]) -> HttpResponse:
-    referer = request.META.get("HTTP_REFERER", "")
-    back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()) else ""
+    back = same_site(request, request.META.get("HTTP_REFERER", ""))
     context = {"title": TITLES.get(status, "Something went wrong"), "messages_": messages, "back": back}
     return swapped_whole(request, render(request, "workspace/error.html", context, status=status))
 

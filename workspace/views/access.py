@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -28,6 +27,7 @@ from tickets.selectors import ticket_get_by_key
 from ticketsite.errors import DomainPermissionDenied
 from ticketsite.limits import REMARK_MAX_LENGTH
 from workspace.forms import call_service
+from workspace.middleware import same_site
 
 PANEL = "workspace/access/panel.html"
 PAGE_SIZE = 25
@@ -200,8 +200,7 @@ def grant_revoke(request: Request, key: str, grant_id: int) -> HttpResponse:
 
 
 def safe_next(request: Request) -> str:
-    next_url = request.POST.get("next", "")
-    return next_url if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()) else ""
+    return same_site(request, request.POST.get("next", ""))
 
 
 @login_required

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -26,6 +25,7 @@ from approvals.models import SlotStatus
 from approvals.selectors import Route
 from ticketsite.limits import REMARK_MAX_LENGTH
 from workspace.forms import call_service
+from workspace.middleware import same_site
 from workspace.templatetags.workspace_ui import person
 
 AWAITING_PAGE_SIZE = 50
@@ -45,10 +45,7 @@ def caller(request: HttpRequest) -> User:
 
 def safe_next(request: HttpRequest, default: str) -> str:
     """The `next` the form carries when it points into this site, else `default` (no open redirect)."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    return same_site(request, request.POST.get("next", "")) or default
 
 
 # --- deciding ------------------------------------------------------------------------------------------------------
