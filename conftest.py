@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: users and authenticated API clients."""
 
 import os
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -19,22 +20,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """For `--dist loadgroup` (bin/test): a module's tests run on one worker, so a module-scoped world is built once,
-    except tests on a transactional database. Those flush every table (the rows data migrations made, such as the
-    default notification rules, included), so each is its own unit and, as pytest-django orders them, runs after every
-    test that needs those rows, as in a single process."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
+    """Every test gets a node id of its own: pytest-xdist keys its work by node id, so of tests sharing one it runs a
+    single one (silently). Schemathesis names each fuzzed operation's test after the operation but, under pytest 9.2,
+    gives them all their test function's node id: they get the operation in it.
+
+    Under xdist (bin/test) each test is its own unit of work, handed out in collection order, as pytest-django orders
+    it: tests on a transactional database last. Their table flush removes the rows data migrations made (such as the
+    default notification rules), so on every worker they run after each test that needs those rows, as in a single
+    process. (xdist's `xdist_group` marker cannot group tests under pytest 9.2, which ignores the node id it rewrites;
+    grouping is not needed either: a module-scoped world is built once per worker, in a fraction of a second.)"""
     for item in items:
-        if not is_transactional(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-def is_transactional(item: pytest.Item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", [])
-    flagged = marker is not None and bool(marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
-    return flagged or "transactional_db" in fixtures or "live_server" in fixtures
+        operation = getattr(item, "operation_label", None)
+        if isinstance(item, pytest.Function) and item.parent is not None and operation is not None:
+            item._id = item.parent.id.child(item.originalname).with_params(operation)  # type: ignore[attr-defined]
+    shared = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would run one of each): {shared}")
 
 
 @pytest.fixture
