@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users and authenticated API clients."""
 
+import json
 import os
 from collections import Counter
 
@@ -41,6 +42,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def openapi_document(django_db_setup, django_db_blocker) -> bytes:
+    """The public OpenAPI document as GET /api/schema/?format=json serves it (the same to everyone: SERVE_PUBLIC), built
+    once per test process instead of once per test that reads it (a second and a half each)."""
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
+@pytest.fixture
+def openapi_schema(openapi_document: bytes) -> dict:
+    """The public OpenAPI document, parsed: a copy of its own for each test."""
+    return json.loads(openapi_document)
 
 
 @pytest.fixture

@@ -164,9 +164,8 @@ def test_the_service_enforces_the_quotas_for_every_caller(quotas):
         ("/api/v1/ticket-templates/{template_id}/attachments/", ["user_quota_exceeded"]),
     ],
 )
-def test_the_schema_documents_the_quota_refusals(route, codes, api_client):
-    schema = api_client.get("/api/schema/", {"format": "json"}).json()
-    responses = schema["paths"][route]["post"]["responses"]
+def test_the_schema_documents_the_quota_refusals(route, codes, openapi_schema):
+    responses = openapi_schema["paths"][route]["post"]["responses"]
 
     assert all(code in responses["409"]["description"] for code in codes)
     assert "too_many_zip_entries" in responses["413"]["description"]
