@@ -138,7 +138,7 @@ def test_add_label_keeps_the_labels_a_ticket_has(agent):
     ("ids", "action", "params", "field", "code"),
     [
         ([], "priority", {"priority": "high"}, "ids", "empty"),
-        (list(range(1, MAX_BULK_IDS + 2)), "priority", {"priority": "high"}, "ids", "max_length"),
+        ([1, *range(NO_SUCH_ID, NO_SUCH_ID + MAX_BULK_IDS)], "priority", {"priority": "high"}, "ids", "max_length"),
         ([1], "delete", {}, "action", "invalid_choice"),
         ([1], "priority", {}, "priority", "required"),
         ([1], "priority", {"priority": "asap"}, "priority", "invalid_choice"),
