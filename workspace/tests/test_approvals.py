@@ -347,6 +347,19 @@ def test_with_htmx_the_row_is_replaced_by_the_decision(page_for, people):
     assert '<span id="waiting-count" hx-swap-oob="true"></span>' in body  # nothing waits any more
 
 
+def test_with_htmx_the_header_count_follows_each_decision(page_for, people):
+    first = slots_of(submitted(people["rita"], ("all", [people["erin"]]), title="Laptop"))[0]
+    second = slots_of(submitted(people["rita"], ("all", [people["erin"]]), title="Phone"))[0]
+    page = page_for(people["erin"])
+    assert 'aria-label="2 waiting">2</span>' in page.get(URL).content.decode()
+
+    one_left = page.post(decide_url(first), {"decision": "approve", "next": URL}, HTTP_HX_REQUEST="true").content.decode()
+    none_left = page.post(decide_url(second), {"decision": "approve", "next": URL}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert '<span id="nav-awaiting" hx-swap-oob="true"> <span class="count" aria-label="1 waiting">1</span></span>' in one_left
+    assert '<span id="nav-awaiting" hx-swap-oob="true"></span>' in none_left
+
+
 def test_with_htmx_a_rejection_without_comment_shows_the_row_with_the_error(page_for, people):
     ticket = submitted(people["rita"], ("all", [people["erin"]]))
     slot = slots_of(ticket)[0]
