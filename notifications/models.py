@@ -19,6 +19,8 @@ class NotificationEvent(models.TextChoices):
     APPROVAL_REJECTED = "approval_rejected", "Approval rejected"
     ACCESS_REQUESTED = "access_requested", "Access requested"
     ACCESS_DECIDED = "access_decided", "Access decided"
+    SLA_WARNING = "sla_warning", "Service level warning"
+    SLA_BREACHED = "sla_breached", "Service level breached"
 
 
 class Channel(models.TextChoices):

@@ -17,6 +17,7 @@ from notifications.models import NotificationEvent
 from notifications.services import Event, notify
 from permissions import signals as permission_signals
 from permissions.models import AccessRequestStatus
+from sla import signals as sla_signals
 from tickets import signals as ticket_signals
 
 
@@ -92,3 +93,18 @@ def on_access_decided(sender: Any, *, ticket: Any, access_request: Any, actor: A
     message = f"{_name(actor)} {decision} the request of {_name(access_request.requester)} for access to ticket #{ticket.pk}."
     event = Event(NotificationEvent.ACCESS_DECIDED, ticket, actor, message, requester_id=access_request.requester_id)
     notify(event)
+
+
+_TARGETS = {"first_response": "first response", "resolution": "resolution"}
+
+
+@receiver(sla_signals.sla_warning, dispatch_uid="notifications.sla_warning")
+def on_sla_warning(sender: Any, *, ticket: Any, target: str, actor: Any = None, **kwargs: Any) -> None:
+    message = f"The {_TARGETS.get(target, target)} target is nearly used up."
+    notify(Event(NotificationEvent.SLA_WARNING, ticket, actor, message))
+
+
+@receiver(sla_signals.sla_breached, dispatch_uid="notifications.sla_breached")
+def on_sla_breached(sender: Any, *, ticket: Any, target: str, actor: Any = None, **kwargs: Any) -> None:
+    message = f"The {_TARGETS.get(target, target)} target was breached."
+    notify(Event(NotificationEvent.SLA_BREACHED, ticket, actor, message))

@@ -35,6 +35,7 @@ from approvals.tests.factories import DelegationFactory, template_with
 from notifications.models import Notification, NotificationEvent
 from notifications.tests.factories import NotificationFactory, NotificationRuleFactory
 from permissions import services as permission_services
+from sla.tests.factories import BusinessCalendarFactory, SlaPolicyFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketPriority, TicketStatus, TicketVisibility
 from tickets.services import attachments as attachment_services
@@ -105,6 +106,8 @@ def build_world() -> World:
         custom_fields_schema={"type": "object", "properties": {"cost_centre": {"type": "string"}}}
     )
     flow = template_with(("all", [approver]), ("any", [approver_role, second_approver]))
+    business_calendar = BusinessCalendarFactory(is_default=True)
+    sla_policy = SlaPolicyFactory(calendar=business_calendar)  # the ticket runs a (paused) service-level clock
     ticket = TicketFactory(
         key=KEY,
         title=TITLE,
@@ -170,6 +173,8 @@ def build_world() -> World:
         "ticket_template": ticket_template.pk,
         "approval_template": flow.pk,
         "rule": NotificationRuleFactory().pk,
+        "business_calendar": business_calendar.pk,
+        "sla_policy": sla_policy.pk,
         "public_ticket": public_ticket.pk,
         "unrelated": people["unrelated"].pk,
     }
@@ -262,6 +267,10 @@ ROUTES: dict[str, dict[str, str]] = {
     "notification-read": {"pk": "notification"},
     "notification-rule-list": {},
     "notification-rule-detail": {"pk": "rule"},
+    "business-calendar-list": {},
+    "business-calendar-detail": {"pk": "business_calendar"},
+    "sla-policy-list": {},
+    "sla-policy-detail": {"pk": "sla_policy"},
     "schema": {},
     "swagger-ui": {},
     "healthz": {},
@@ -486,6 +495,7 @@ def test_public_routes_answer_options_without_a_server_error(route, api_client):
 def ticket_queries(world: World) -> list[dict[str, Any]]:
     ids, created_at = world.ids, world.ticket.created_at
     fields = ["created_at", "updated_at", "due_at", "priority", "status", "title", "key", "id"]
+    fields += ["first_response_due_at", "resolution_due_at"]
     return [
         {"search": SEARCH},
         {"search": KEY},
@@ -503,6 +513,8 @@ def ticket_queries(world: World) -> list[dict[str, Any]]:
         {"created_before": (created_at + timedelta(seconds=1)).isoformat()},
         {"updated_after": (created_at - timedelta(seconds=1)).isoformat()},
         {"mine": "false"},
+        {"sla_status": "paused"},
+        {"resolution_due_before": (created_at + timedelta(days=3650)).isoformat()},
         *({"ordering": f"{sign}{field}"} for field in fields for sign in ("", "-")),
         # Not on the allow-list: ignored, never an oracle.
         {"ordering": "description"},

@@ -24,6 +24,7 @@ from approvals.tests.factories import DelegationFactory
 from notifications.tests.factories import NotificationRuleFactory
 from permissions.models import AccessRequestStatus
 from permissions.tests.factories import AccessRequestFactory
+from sla.tests.factories import BusinessCalendarFactory, SlaPolicyFactory
 from tests.factories import RoleFactory, UserFactory
 from tests.test_leak_hunt import url_conf_routes
 from tickets.tests.factories import (
@@ -145,6 +146,22 @@ def notification_rules() -> tuple[User, str, Callable[[int], None]]:
     return rule_admin, "/api/v1/notification-rules/", add
 
 
+def business_calendars() -> tuple[User, str, Callable[[int], None]]:
+    def add(n: int) -> None:
+        for _ in range(n):
+            BusinessCalendarFactory()  # with its weekly hours
+
+    return UserFactory(), "/api/v1/business-calendars/", add
+
+
+def sla_policies() -> tuple[User, str, Callable[[int], None]]:
+    def add(n: int) -> None:
+        for _ in range(n):
+            SlaPolicyFactory(categories=[CategoryFactory()], templates=[TicketTemplateFactory()])
+
+    return UserFactory(), "/api/v1/sla-policies/", add
+
+
 LISTS: dict[str, ListCase] = {
     "user-list": ListCase(users, queries=2),  # count, page
     "role-list": ListCase(roles, queries=2),  # count, page
@@ -158,6 +175,8 @@ LISTS: dict[str, ListCase] = {
         ticket_access_requests, queries=5
     ),  # permissions (user, group), the ticket, count, page
     "notification-rule-list": ListCase(notification_rules, queries=6),  # permissions (user, group), count, page, users, roles
+    "business-calendar-list": ListCase(business_calendars, queries=4),  # count, page, hours, days
+    "sla-policy-list": ListCase(sla_policies, queries=4),  # count, page, categories, templates
 }
 
 # List routes whose query count is measured (at two sizes) by a test of their own app.

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
-from tickets.models import Ticket, TicketPriority, TicketStatus, TicketVisibility
+from tickets.models import SlaStatus, Ticket, TicketPriority, TicketStatus, TicketVisibility
 from ticketsite.filters import IdFilter
 
 TicketCategories = Ticket.categories.through
@@ -40,6 +40,16 @@ class TicketFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="true: tickets created by or assigned to me.")
+    # Service levels (SPEC §15): the stored figures, indexed.
+    sla_status = django_filters.MultipleChoiceFilter(
+        choices=SlaStatus.choices, distinct=False, help_text="Repeat for several; tickets without a service level have none."
+    )
+    resolution_due_before = django_filters.IsoDateTimeFilter(
+        field_name="resolution_due_at", lookup_expr="lt", help_text="Resolution due before this time (running clocks)."
+    )
+    first_response_due_before = django_filters.IsoDateTimeFilter(
+        field_name="first_response_due_at", lookup_expr="lt", help_text="First response due before this time."
+    )
 
     class Meta:
         model = Ticket
@@ -64,16 +74,21 @@ class TicketOrderingFilter(OrderingFilter):
     """`ordering` on the view's allow-list; some public names sort by a better column, and ties break by id."""
 
     aliases = {"priority": "priority_rank", "key": "id"}
+    # Tickets without the time (no service level, a paused clock) sort after those with it, either way, on every database.
+    nulls_last = frozenset({"first_response_due_at", "resolution_due_at"})
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> Any:
         ordering = super().get_ordering(request, queryset, view)
         if not ordering:
             return ordering
-        mapped = []
+        mapped: list[Any] = []
         for term in ordering:
             descending = term.startswith("-")
             name = self.aliases.get(term.lstrip("-"), term.lstrip("-"))
+            if name in self.nulls_last:
+                mapped.append(F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True))
+                continue
             mapped.append(f"-{name}" if descending else name)
-        if not any(term.lstrip("-") == "id" for term in mapped):
+        if not any(isinstance(term, str) and term.lstrip("-") == "id" for term in mapped):
             mapped.append("-id")
         return mapped

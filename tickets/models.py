@@ -35,6 +35,16 @@ class TicketVisibility(models.TextChoices):
     RESTRICTED = "restricted", "Restricted"
 
 
+class SlaStatus(models.TextChoices):
+    """Where a ticket stands against its service level (SPEC §15); computed by the sla app, stored for lists."""
+
+    OK = "ok", "On track"
+    WARNING = "warning", "Warning"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+
+
 class EventType(models.TextChoices):
     """System event types of the timeline (SPEC §5)."""
 
@@ -64,6 +74,9 @@ class EventType(models.TextChoices):
     COMMENT_EDITED = "comment_edited"
     COMMENT_DELETED = "comment_deleted"
     COMMENT_REDACTED = "comment_redacted"
+    SLA_POLICY_CHANGE = "sla_policy_change"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
 
 
 class Category(AuditedModel):
@@ -145,6 +158,15 @@ class Ticket(AuditedModel):
     labels = models.ManyToManyField(Label, blank=True, db_table="ticket_labels", related_name="tickets")
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Service level (SPEC §15): written by the sla app's clock only, stored so lists filter and sort without computing.
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets", editable=False
+    )
+    sla_status = models.CharField(max_length=16, choices=SlaStatus.choices, null=True, blank=True, editable=False)
+    first_response_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_remaining_minutes = models.IntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "tickets"
@@ -162,6 +184,9 @@ class Ticket(AuditedModel):
             models.Index(fields=["-created_at", "-id"], name="tickets_created_id_idx"),
             models.Index(fields=["updated_at"], name="tickets_updated_idx"),
             models.Index(fields=["due_at"], name="tickets_due_idx"),
+            models.Index(fields=["sla_status"], name="tickets_sla_status_idx"),
+            models.Index(fields=["first_response_due_at"], name="tickets_first_response_due_idx"),
+            models.Index(fields=["resolution_due_at"], name="tickets_resolution_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -468,6 +468,40 @@ def _comment_redacted(note: TicketNote, details: dict[str, Any], names: Names) -
     return _say("{actor} redacted a comment{said}", actor=_actor(note, names), said=_said(details.get("reason")))
 
 
+_SLA_TARGETS = {"first_response": "first response", "resolution": "resolution"}
+
+
+def _sla_dues(details: dict[str, Any]) -> _Part:
+    dues = [
+        _plain(f"{what} due {_moment(details.get(key))}")
+        for what, key in (("first response", "first_response_due_at"), ("resolution", "resolution_due_at"))
+        if details.get(key)
+    ]
+    joined = _join(dues)
+    return _Part(f": {joined.text}", mark_safe(": " + joined.html)) if dues else _NOTHING
+
+
+def _sla_policy_change(note: TicketNote, details: dict[str, Any], names: Names) -> Sentence:
+    new, old = _str(details.get("policy_name")), _str(details.get("old_policy_name"))
+    dues = _sla_dues(details)
+    paused = " (paused)" if details.get("sla_status") == "paused" else ""
+    if not new:
+        return _say("Service level {old} no longer applies", old=_thing(old or "?"))
+    if not old:
+        return _say(f"Service level {{new}} applies{paused}{{dues}}", new=_thing(new), dues=dues)
+    return _say(f"Service level changed from {{old}} to {{new}}{paused}{{dues}}", old=_thing(old), new=_thing(new), dues=dues)
+
+
+def _sla_target(verb: str) -> Describer:
+    def describe_target(note: TicketNote, details: dict[str, Any], names: Names) -> Sentence:
+        target = _plain(_SLA_TARGETS.get(_str(details.get("target")), "a"))
+        due = _plain(f" (due {_moment(details.get('due_at'))})") if details.get("due_at") else _NOTHING
+        policy = _thing(_str(details.get("policy_name")) or "?")
+        return _say(f"The {{target}} target of service level {{policy}} {verb}{{due}}", target=target, policy=policy, due=due)
+
+    return describe_target
+
+
 SENTENCES: dict[str, Describer] = {
     EventType.CREATED: _created,
     EventType.STATUS_CHANGE: _status_change,
@@ -495,6 +529,9 @@ SENTENCES: dict[str, Describer] = {
     EventType.COMMENT_EDITED: _comment_edited,
     EventType.COMMENT_DELETED: _comment_deleted,
     EventType.COMMENT_REDACTED: _comment_redacted,
+    EventType.SLA_POLICY_CHANGE: _sla_policy_change,
+    EventType.SLA_WARNING: _sla_target("is nearly used up"),
+    EventType.SLA_BREACHED: _sla_target("was breached"),
 }
 
 

@@ -36,6 +36,8 @@ TAG_BY_SEGMENT = {
     "me": "directory",
     "users": "directory",
     "roles": "directory",
+    "business-calendars": "service levels",
+    "sla-policies": "service levels",
 }
 
 

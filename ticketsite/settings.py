@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "approvals",
     "permissions",
     "notifications",
+    "sla",  # service levels: business calendars, policies, the tickets' clocks (docs/service-levels.md)
     "django_htmx",
     "workspace",  # the web pages of requesters, approvers and agents (docs/workspace.md)
     "demo",  # development data commands (seed_demo, seed_volume); no other app imports it
@@ -243,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "access requests", "description": "Asking for, approving and denying access to a restricted ticket."},
         {"name": "notifications", "description": "The in-app inbox and the notification rules."},
         {"name": "directory", "description": "Users, roles and the signed-in person (read only)."},
+        {"name": "service levels", "description": "Business calendars and SLA policies (docs/service-levels.md)."},
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -253,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.TicketStatus.choices",
         "TicketPriorityEnum": "tickets.models.TicketPriority.choices",
         "TicketVisibilityEnum": "tickets.models.TicketVisibility.choices",
+        "SlaStatusEnum": "tickets.models.SlaStatus.choices",
         "TimelineEventTypeEnum": "tickets.models.EventType.choices",
         "NotificationEventTypeEnum": "notifications.models.NotificationEvent.choices",
         "AccessRequestStatusEnum": "permissions.models.AccessRequestStatus.choices",

@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("approvals.urls")),
     path("", include("permissions.urls")),
     path("", include("notifications.urls")),
+    path("", include("sla.urls")),
 ]
 
 urlpatterns = [

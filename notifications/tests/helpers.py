@@ -8,6 +8,8 @@ from approvals.models import ApprovalProcessStepApprover
 from notifications.models import NotificationEvent
 from permissions import signals as permission_signals
 from permissions.models import AccessRequestStatus
+from sla import signals as sla_signals
+from sla.tests.factories import SlaPolicyFactory
 from tickets import signals as ticket_signals
 from tickets.models import Ticket, TicketNote
 
@@ -68,5 +70,8 @@ def send_event(event_type: str, *, ticket: Ticket, actor: Any, step: Any = None,
         permission_signals.access_decided.send(
             sender=Ticket, ticket=ticket, access_request=access_request, actor=actor, grant=None
         )
+    elif event_type in (NotificationEvent.SLA_WARNING, NotificationEvent.SLA_BREACHED):
+        signal = sla_signals.sla_warning if event_type == NotificationEvent.SLA_WARNING else sla_signals.sla_breached
+        signal.send(sender=Ticket, ticket=ticket, actor=actor, policy=SlaPolicyFactory(), target="resolution", due_at=None)
     else:  # pragma: no cover - every event type is listed above
         raise AssertionError(event_type)

@@ -41,6 +41,13 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "allowed_transitions",
+            # Service level (SPEC §15), stored by the sla app's clock.
+            "sla_policy",
+            "sla_status",
+            "first_response_due_at",
+            "first_responded_at",
+            "resolution_due_at",
+            "sla_remaining_minutes",
         ]
         read_only_fields = fields
 

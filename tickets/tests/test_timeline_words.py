@@ -5,6 +5,7 @@ names of a batch cost a bounded number of queries."""
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,8 @@ from approvals import services as approval_services
 from approvals.models import ApprovalProcessStepApprover
 from approvals.tests.factories import DelegationFactory, template_with
 from permissions import services as permission_services
+from sla.services.clocks import sla_tick
+from sla.tests.factories import BusinessCalendarFactory, SlaPolicyFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import EventType, Ticket, TicketNote, TicketStatus, TicketVisibility
 from tickets.services import attachments as attachment_services
@@ -91,6 +94,21 @@ def classified(story: Story, field: str, model_factory: Callable[..., Any], name
     ticket_services.ticket_update(ticket=story.ticket, actor=story.alice, data={field: [item]})
     if remove:
         ticket_services.ticket_update(ticket=story.ticket, actor=story.alice, data={field: []})
+
+
+def under_service_level(story: Story, *, tick_at: int | None = None, urgent: bool = False) -> None:
+    """alice submits on Monday 09:00 UTC under "Standard" (an hour, 09:00-18:00); the tick runs at minute `tick_at`;
+    carol makes it urgent ("Urgent": half an hour)."""
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=monday):
+        calendar = BusinessCalendarFactory(time_zone="UTC", is_default=True)
+        SlaPolicyFactory(name="Urgent", order=1, priorities=["urgent"], calendar=calendar, resolution_minutes=30)
+        SlaPolicyFactory(name="Standard", order=2, calendar=calendar, first_response_minutes=None, resolution_minutes=60)
+        ticket_services.ticket_transition(ticket=story.ticket, actor=story.alice, to_status=TicketStatus.OPEN)
+        if urgent:
+            ticket_services.ticket_update(ticket=story.ticket, actor=story.carol, data={"priority": "urgent"})
+    if tick_at is not None:
+        sla_tick(now=monday + timedelta(minutes=tick_at))
 
 
 # event type -> (what produces it, through the services, and the sentence of its latest event)
@@ -186,6 +204,19 @@ PRODUCERS: dict[str, tuple[Callable[[Story], Any], str]] = {
     EventType.COMMENT_REDACTED: (
         lambda story: ticket_services.comment_redact(comment=commented(story), actor=story.alice, reason="A password"),
         "alice redacted a comment: A password",
+    ),
+    EventType.SLA_POLICY_CHANGE: (
+        lambda story: under_service_level(story, urgent=True),
+        'Service level changed from "Standard" to "Urgent": first response due 2026-12-07 10:00 and resolution due '
+        "2026-12-07 09:30",
+    ),
+    EventType.SLA_WARNING: (
+        lambda story: under_service_level(story, tick_at=48),
+        'The resolution target of service level "Standard" is nearly used up (due 2026-12-07 10:00)',
+    ),
+    EventType.SLA_BREACHED: (
+        lambda story: under_service_level(story, tick_at=61),
+        'The resolution target of service level "Standard" was breached (due 2026-12-07 10:00)',
     ),
 }
 
@@ -320,9 +351,9 @@ def test_unknown_detail_shapes_and_event_types_never_crash(event_type, details):
 
 
 def test_an_unknown_event_type_reads_as_a_change():
-    note = TicketNote(system=True, event_type="sla_breached", event_details={})
+    note = TicketNote(system=True, event_type="a_future_event", event_details={})
 
-    assert describe(note, Names()).text == f"The system {EVENT_FALLBACK} (sla breached)"
+    assert describe(note, Names()).text == f"The system {EVENT_FALLBACK} (a future event)"
 
 
 def test_deleted_people_categories_and_unknown_ids_still_read():

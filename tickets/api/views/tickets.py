@@ -51,7 +51,18 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
     filter_backends = [StrictFilterBackend, SearchFilter, TicketOrderingFilter]
     filterset_class = TicketFilter
     search_fields = ["key", "title", "description"]
-    ordering_fields = ["created_at", "updated_at", "due_at", "priority", "status", "title", "key", "id"]
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "due_at",
+        "priority",
+        "status",
+        "title",
+        "key",
+        "id",
+        "first_response_due_at",
+        "resolution_due_at",
+    ]
     ordering = ["-created_at", "-id"]
     ticket_url_kwarg = "pk"
 

@@ -1,0 +1,69 @@
+"""Output serializers of the service-level API, reading only what sla.selectors prefetch."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy
+
+AUDIT_FIELDS = ["created_by", "created_at", "updated_by", "updated_at"]
+
+
+class HoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessHours
+        fields = ["weekday", "start", "end"]
+        read_only_fields = fields
+
+
+class DaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "name", "start", "end"]
+        read_only_fields = fields
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    hours = HoursSerializer(many=True, read_only=True)
+    days = DaySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = [
+            "id",
+            "name",
+            "time_zone",
+            "holiday_country",
+            "holiday_subdivision",
+            "is_default",
+            "hours",
+            "days",
+            *AUDIT_FIELDS,
+        ]
+        read_only_fields = fields
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    categories: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    templates: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    priorities = serializers.ListField(child=serializers.CharField(), read_only=True)
+    pause_statuses = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "name",
+            "order",
+            "is_active",
+            "calendar",
+            "priorities",
+            "categories",
+            "templates",
+            "first_response_minutes",
+            "resolution_minutes",
+            "warning_percent",
+            "pause_statuses",
+            *AUDIT_FIELDS,
+        ]
+        read_only_fields = fields

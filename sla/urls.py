@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from sla.api import views
+
+router = SimpleRouter()
+router.register("business-calendars", views.BusinessCalendarViewSet, basename="business-calendar")
+router.register("sla-policies", views.SlaPolicyViewSet, basename="sla-policy")
+
+urlpatterns = router.urls
