@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from permissions.selectors import can_view_all
 from tickets.api.views.tickets import TicketViewSet
 from tickets.filters import TicketFilter, TicketOrderingFilter
-from tickets.models import Ticket, TicketStatus
+from tickets.models import SlaStatus, Ticket, TicketStatus
 from tickets.selectors import ticket_rows
 from tickets.statemachine import is_agent
 from ticketsite.filters import loose_values
@@ -70,6 +70,13 @@ QUEUES: tuple[Queue, ...] = (
         "Waiting for approval",
         "Submitted tickets whose approval is still running.",
         {"status": (TicketStatus.WAITING_APPROVAL,)},
+    ),
+    Queue(
+        "at-risk",
+        "At risk",
+        "Open and in-progress tickets whose service level is nearly used up or breached: the soonest resolution first.",
+        {"sla_status": (SlaStatus.WARNING, SlaStatus.BREACHED), "status": (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)},
+        ordering=("resolution_due_at",),
     ),
     Queue(ALL, "All I can see", "Every ticket you may see, in any status.", {}, workers_only=False),
 )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("workspace.routes.access")),
     path("", include("workspace.routes.queues")),
     path("", include("workspace.routes.notifications")),
+    path("", include("workspace.routes.reports")),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tickets.filters import TicketFilter
-from tickets.models import Ticket, TicketPriority, TicketStatus
+from tickets.models import SlaStatus, Ticket, TicketPriority, TicketStatus
 from tickets.tests.factories import (
     CategoryFactory,
     LabelFactory,
@@ -120,10 +120,10 @@ def test_all_i_can_see_respects_visibility(agent, page_for):
 
 
 def test_every_queue_counts_its_tickets_beside_the_list(agent, page_for):
-    ticket("A", status=TicketStatus.OPEN)
+    ticket("A", status=TicketStatus.OPEN, sla_status=SlaStatus.WARNING)
     ticket("B", status=TicketStatus.OPEN, assignee=agent)
     ticket("C", status=TicketStatus.WAITING_APPROVAL)
-    RestrictedTicketFactory(key="HIDDEN", status=TicketStatus.OPEN)
+    RestrictedTicketFactory(key="HIDDEN", status=TicketStatus.OPEN, sla_status=SlaStatus.BREACHED)
 
     body = page_for(agent).get("/queues/open/").content.decode()
 
@@ -134,6 +134,7 @@ def test_every_queue_counts_its_tickets_beside_the_list(agent, page_for):
         "Open": "2",
         "In progress": "0",
         "Waiting for approval": "1",
+        "At risk": "1",
         "All I can see": "3",
     }
     assert 'href="/queues/open/" aria-current="page"' in body
@@ -393,7 +394,15 @@ def add_tickets(count: int, agent, other_agent) -> None:
             (TicketStatus.WAITING_APPROVAL, agent),
             (TicketStatus.IN_PROGRESS, other_agent),
         ]:
-            TicketFactory(status=status, assignee=assignee, categories=[CategoryFactory()], labels=[LabelFactory()])
+            TicketFactory(
+                status=status,
+                assignee=assignee,
+                categories=[CategoryFactory()],
+                labels=[LabelFactory()],
+                # Every row shows its service level; the in-progress ones are at risk (a queue of their own).
+                sla_status=SlaStatus.WARNING if status == TicketStatus.IN_PROGRESS else SlaStatus.OK,
+                resolution_due_at=timezone.now() + timedelta(hours=2),
+            )
     RestrictedTicketFactory.create_batch(count, status=TicketStatus.OPEN)
 
 

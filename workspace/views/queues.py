@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from tickets.models import Category, Label, TicketPriority, TicketStatus, TicketTemplate
+from tickets.models import Category, Label, SlaStatus, TicketPriority, TicketStatus, TicketTemplate
 from tickets.selectors import active_agents
 from tickets.services.bulk import BulkAction, BulkResult, bulk_apply
 from tickets.statemachine import TRANSITIONS, Party, is_agent
@@ -45,7 +45,14 @@ class HtmxRequest(HttpRequest):
 # --- the page --------------------------------------------------------------------------------------------------------
 
 # Column headers that sort: the API's ordering field, and the direction of a first click (newest, most urgent first).
-SORTABLE_COLUMNS = {"key": "key", "title": "title", "status": "status", "priority": "-priority", "updated": "-updated_at"}
+SORTABLE_COLUMNS = {
+    "key": "key",
+    "title": "title",
+    "status": "status",
+    "priority": "-priority",
+    "sla": "resolution_due_at",  # the service level: the soonest resolution first (no due time last, either way)
+    "updated": "-updated_at",
+}
 SORT_CHOICES = [
     ("-updated_at", "Updated, newest first"),
     ("updated_at", "Updated, oldest first"),
@@ -53,6 +60,9 @@ SORT_CHOICES = [
     ("created_at", "Created, oldest first"),
     ("due_at", "Due, soonest first"),
     ("-due_at", "Due, latest first"),
+    ("resolution_due_at", "Resolution due, soonest first"),
+    ("-resolution_due_at", "Resolution due, latest first"),
+    ("first_response_due_at", "First response due, soonest first"),
     ("-priority", "Priority, most urgent first"),
     ("priority", "Priority, lowest first"),
     ("status", "Status"),
@@ -64,6 +74,7 @@ SORT_CHOICES = [
 FILTER_LABELS = {
     "status": "Status",
     "priority": "Priority",
+    "sla_status": "Service level",
     "category": "Category",
     "label": "Label",
     "template": "Template",
@@ -124,6 +135,7 @@ def _filter_context(request: HttpRequest, found: Listing) -> dict[str, Any]:
         "filter_error_names": set(found.errors),
         "statuses": TicketStatus.choices,
         "priorities": TicketPriority.choices,
+        "sla_statuses": SlaStatus.choices,
         # Reference lists, one query each (names are public: every user reads them through the API).
         "categories": Category.objects.only("id", "name").order_by("name", "id"),
         "labels": Label.objects.only("id", "name").order_by("name", "id"),

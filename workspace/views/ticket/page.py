@@ -175,6 +175,9 @@ def page_context(request: Request, ticket: Ticket, bound: Bound) -> dict[str, An
         "comment_form": bound.comment or CommentForm(),
         "attachments": attachment_rows(ticket, user),
         "attachment_form": None if final else bound.attachment or AttachmentForm(),
+        # The service level's targets are the policy's (one query, for a ticket that has one); the API shows the same
+        # figures to everyone who sees the ticket (docs/workspace/service-levels.md).
+        "sla_policy": ticket.sla_policy if ticket.sla_policy_id is not None else None,
     }
 
 
