@@ -263,3 +263,44 @@ def test_the_tick_runs_a_fixed_number_of_queries_whatever_the_number_of_open_tic
 
     assert looked_at == 2
     assert small == large
+
+
+def test_a_rejected_ticket_is_paused_and_so_is_its_revision(desk, clock, calendar, client_for):
+    SlaPolicyFactory(calendar=calendar, first_response_minutes=None, resolution_minutes=60)
+    approver = UserFactory()
+    clock.at(2026, 12, 7, 10, 0)
+    ticket = desk.file(approval_template=template_with(("all", [approver])).pk)
+    slot = ApprovalProcessStepApprover.objects.get(ticket_id=ticket["id"])
+
+    clock.at(2026, 12, 7, 11, 0)
+    client_for(approver).post(f"/api/v1/approvals/{slot.pk}/reject/", {"comment": "No budget"}, format="json")
+    rejected = desk.ticket(ticket["id"])
+    revised = desk.api(desk.alice).post(f"/api/v1/tickets/{ticket['id']}/transition/", {"status": "draft"}, format="json")
+
+    assert (rejected["status"], rejected["sla_status"], rejected["sla_remaining_minutes"]) == ("rejected", "paused", 60)
+    assert (revised.json()["status"], revised.json()["sla_status"]) == ("draft", "paused")
+
+
+def test_the_assignee_answering_meets_the_first_response_without_being_an_agent(desk, clock, calendar):
+    SlaPolicyFactory(calendar=calendar, first_response_minutes=60, resolution_minutes=240)
+    helper = UserFactory()
+    clock.at(2026, 12, 7, 10, 0)
+    ticket = desk.file(assignee=helper.pk)
+
+    clock.at(2026, 12, 7, 10, 15)
+    desk.api(helper).post(f"/api/v1/tickets/{ticket['id']}/comments/", {"note": "Looking."}, format="json")
+
+    assert moment(desk.ticket(ticket["id"])["first_responded_at"]) == at(2026, 12, 7, 10, 15)
+
+
+def test_the_tick_works_through_every_due_ticket_a_batch_at_a_time(desk, clock, calendar):
+    SlaPolicyFactory(calendar=calendar, first_response_minutes=None, resolution_minutes=60)
+    clock.at(2026, 12, 7, 10, 0)
+    tickets = [desk.file() for _ in range(3)]
+    clock.at(2026, 12, 7, 10, 50)
+    out = StringIO()
+
+    call_command("sla_tick", "--batch-size", "1", stdout=out)
+
+    assert "Looked at 3 ticket clock(s)" in out.getvalue()
+    assert [len(desk.timeline(ticket["id"], "sla_warning")) for ticket in tickets] == [1, 1, 1]
