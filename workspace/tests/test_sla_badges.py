@@ -20,7 +20,8 @@ from workspace.templatetags.sla_badges import span
 
 pytestmark = pytest.mark.django_db
 
-ROW = re.compile(r'<a class="key" href="[^"]*">([^<]+)</a></td>.*?<td data-label="Service level">(.*?)</td>', re.S)
+ROW = re.compile(r'<a class="key" href="[^"]*">([^<]+)</a></td>.*?<td data-label="Status">(.*?)</td>', re.S)
+SLA_LINE = re.compile(r'<span class="sla-line">(.*)</span>', re.S)
 TAG = re.compile(r"<[^>]+>")
 BLOCK_END = re.compile(r"</(?:dt|dd|h\d|p|th|td|li)>")
 MARGIN = timedelta(seconds=30)  # a due time this much past a whole minute still reads as that minute
@@ -31,8 +32,9 @@ def words(html: str) -> str:
 
 
 def badges_on(response: Any) -> dict[str, str]:
-    """Each row's key -> its service-level cell in words (what a screen reader reads: the hidden prefix included)."""
-    return {key: words(cell) for key, cell in ROW.findall(response.content.decode())}
+    """Each row's key -> its service-level badge (under the status) in words, as a screen reader reads it (the hidden
+    prefix included); "" for a ticket without a service level."""
+    return {key: words("".join(SLA_LINE.findall(cell))) for key, cell in ROW.findall(response.content.decode())}
 
 
 def with_sla(key: str, *, status: str = TicketStatus.OPEN, **sla: Any) -> Ticket:
@@ -90,7 +92,7 @@ def test_each_row_says_its_service_level_in_words(agent, page_for):
         "WAITING": "Service level: Paused",
         "DONE": "Service level: Met",
         "DONE-LATE": "Service level: Breached",
-        "NO-SLA": "None",
+        "NO-SLA": "",
     }
 
 
@@ -177,10 +179,11 @@ def test_sorting_by_resolution_due_puts_tickets_without_one_last(ordering, expec
     assert set(keys[3:]) == {"PAUSED-BREACHED", "RESOLVED-LATE", "NONE"}
 
 
-def test_the_service_level_header_sorts_by_resolution_due(agent, risky, page_for):
-    body = page_for(agent).get("/queues/all/", {"ordering": "resolution_due_at"}).content.decode()
+def test_the_sort_select_offers_the_due_times_and_keeps_the_one_chosen(agent, risky, page_for):
+    body = page_for(agent).get("/queues/all/", {"ordering": "-resolution_due_at"}).content.decode()
 
-    assert '<th scope="col" aria-sort="ascending"><a href="?ordering=-resolution_due_at">Service level</a></th>' in body
+    assert '<option value="-resolution_due_at" selected>Resolution due, latest first</option>' in body
+    assert '<option value="first_response_due_at">First response due, soonest first</option>' in body
 
 
 # --- the ticket page -------------------------------------------------------------------------------------------------

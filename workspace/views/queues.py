@@ -45,14 +45,7 @@ class HtmxRequest(HttpRequest):
 # --- the page --------------------------------------------------------------------------------------------------------
 
 # Column headers that sort: the API's ordering field, and the direction of a first click (newest, most urgent first).
-SORTABLE_COLUMNS = {
-    "key": "key",
-    "title": "title",
-    "status": "status",
-    "priority": "-priority",
-    "sla": "resolution_due_at",  # the service level: the soonest resolution first (no due time last, either way)
-    "updated": "-updated_at",
-}
+SORTABLE_COLUMNS = {"key": "key", "title": "title", "status": "status", "priority": "-priority", "updated": "-updated_at"}
 SORT_CHOICES = [
     ("-updated_at", "Updated, newest first"),
     ("updated_at", "Updated, oldest first"),
