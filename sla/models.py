@@ -7,7 +7,7 @@ The figures lists filter and sort on (status, due times, remaining minutes) are 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from tickets.models import TicketPriority, TicketStatus
@@ -60,7 +60,8 @@ class BusinessCalendar(AuditedModel):
 
 class BusinessHours(AuditedModel):
     """One working interval of a weekday, in the calendar's time zone. Several per day are fine (09:00-12:00,
-    13:00-18:00); an end at or before the start runs past midnight, an end of 00:00 is midnight."""
+    13:00-18:00); an end at or before the start runs past midnight, an end of 00:00 is midnight, so 00:00-00:00 is the
+    whole day (a round-the-clock desk)."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
@@ -74,7 +75,6 @@ class BusinessHours(AuditedModel):
         verbose_name_plural = "working hours"
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="business_calendar_hours_weekday"),
-            models.CheckConstraint(condition=~Q(start=F("end")), name="business_calendar_hours_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -97,8 +97,7 @@ class CalendarDay(AuditedModel):
         verbose_name = "calendar date"
         constraints = [
             models.CheckConstraint(
-                condition=Q(start__isnull=True, end__isnull=True)
-                | (Q(start__isnull=False, end__isnull=False) & ~Q(start=F("end"))),
+                condition=Q(start__isnull=True, end__isnull=True) | Q(start__isnull=False, end__isnull=False),
                 name="business_calendar_days_hours_or_closed",
             ),
         ]

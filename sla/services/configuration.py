@@ -59,9 +59,6 @@ def check_zone_and_holidays(*, time_zone: str, country: str, subdivision: str) -
 def _check_hours(hours: Sequence[HoursData]) -> None:
     if not hours:
         raise DomainValidationError("A calendar needs working hours on at least one weekday.", field="hours", code="empty")
-    for item in hours:
-        if item["start"] == item["end"]:
-            raise DomainValidationError("A working interval cannot start where it ends.", field="hours", code="invalid")
 
 
 def _check_days(days: Sequence[DayData]) -> None:
@@ -71,8 +68,6 @@ def _check_days(days: Sequence[DayData]) -> None:
             raise DomainValidationError(
                 "A date has both a start and an end (other hours that day) or neither (closed).", field="days", code="invalid"
             )
-        if start is not None and start == end:
-            raise DomainValidationError("A working interval cannot start where it ends.", field="days", code="invalid")
 
 
 def _replace_hours(calendar: BusinessCalendar, hours: Sequence[HoursData], actor: Actor) -> None:

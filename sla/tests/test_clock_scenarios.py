@@ -304,3 +304,22 @@ def test_the_tick_works_through_every_due_ticket_a_batch_at_a_time(desk, clock, 
 
     assert "Looked at 3 ticket clock(s)" in out.getvalue()
     assert [len(desk.timeline(ticket["id"], "sla_warning")) for ticket in tickets] == [1, 1, 1]
+
+
+def test_a_round_the_clock_calendar_counts_nights_and_weekends(desk, clock):
+    created = desk.api(desk.admin).post(
+        "/api/v1/business-calendars/",
+        {
+            "name": "24/7",
+            "time_zone": "Europe/Berlin",
+            "hours": [{"weekday": d, "start": "00:00", "end": "00:00"} for d in range(7)],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    SlaPolicyFactory(calendar_id=created.json()["id"], first_response_minutes=None, resolution_minutes=60)
+    clock.at(2026, 12, 5, 23, 30)  # Saturday night
+
+    ticket = desk.file()
+
+    assert moment(ticket["resolution_due_at"]) == at(2026, 12, 6, 0, 30)
