@@ -108,6 +108,8 @@ def sla_badge(ticket: Any) -> str:
         if pending is not None and pending.due_at <= timezone.now():
             ago = span((timezone.now() - pending.due_at).total_seconds() / 60)
             body = format_html("Breached {} ({})", _time(pending.due_at, f"{ago} ago"), target)
+        elif pending is not None:  # an earlier target was breached; this one still runs
+            body = format_html("Breached: {} {}", target, _time(pending.due_at, due_words(pending.due_at)))
         else:
             body = "Breached"
     elif pending is None:

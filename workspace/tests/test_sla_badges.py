@@ -78,6 +78,14 @@ def test_each_row_says_its_service_level_in_words(agent, page_for):
         first_response_due_at=now - timedelta(hours=2),
         resolution_due_at=now - timedelta(minutes=35) - MARGIN,
     )
+    with_sla(
+        "ANSWERED-LATE",
+        status=TicketStatus.IN_PROGRESS,
+        sla_status=SlaStatus.BREACHED,
+        first_responded_at=now - timedelta(minutes=10),
+        first_response_due_at=now - timedelta(minutes=20),
+        resolution_due_at=now + timedelta(hours=1) + MARGIN,
+    )
     with_sla("WAITING", sla_status=SlaStatus.PAUSED, sla_remaining_minutes=200)
     with_sla("DONE", status=TicketStatus.RESOLVED, sla_status=SlaStatus.MET, resolution_due_at=now + timedelta(hours=1))
     with_sla("DONE-LATE", status=TicketStatus.RESOLVED, sla_status=SlaStatus.BREACHED, resolution_due_at=now)
@@ -89,6 +97,7 @@ def test_each_row_says_its_service_level_in_words(agent, page_for):
         "ON-TRACK": "Service level: On track: resolution due in 2 h 10 min",
         "ANSWER-SOON": "Service level: Warning: first response due in 25 min",
         "LATE": "Service level: Breached 35 min ago (resolution)",
+        "ANSWERED-LATE": "Service level: Breached: resolution due in 1 h",
         "WAITING": "Service level: Paused",
         "DONE": "Service level: Met",
         "DONE-LATE": "Service level: Breached",
