@@ -365,11 +365,9 @@ def _tick_batch(now: datetime, batch_size: int, seen: set[int]) -> tuple[int, bo
         if policy.calendar_id not in calendars:
             calendars[policy.calendar_id] = calendar_of(policy, default=default)
         run = _Run(ticket=ticket, clock=ticket.sla_clock, policy=policy, calendar=calendars[policy.calendar_id])
-        if run.clock.running_since is None or _state(ticket, policy) != "running":
-            run.clock.next_check_at = None
-            run.clock.save(update_fields=["next_check_at"])
-            continue
-        _due(run, now)
+        if run.clock.running_since is not None:
+            _due(run, now)
+        # Derived again from the policy as it is now: an edit of it or of its calendar marked the clock due.
         _fold(run, now)
         _settle(run, now)
         _save(run)

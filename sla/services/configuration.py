@@ -9,9 +9,12 @@ from zoneinfo import available_timezones
 
 import holidays
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy
-from tickets.models import Category, TicketPriority, TicketStatus, TicketTemplate
+from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy, TicketClock
+from sla.services.clocks import STOPPED_STATUSES
+from tickets.models import Category, Ticket, TicketPriority, TicketStatus, TicketTemplate
 from ticketsite.errors import DomainConflict, DomainValidationError
 from ticketsite.models import Actor
 from ticketsite.services import model_update, validate_constraints
@@ -29,6 +32,11 @@ POLICY_FIELDS = (
     "resolution_minutes",
     "warning_percent",
     "pause_statuses",
+)
+# What a running clock reads of its policy: a change re-targets the tickets under it (conditions do not: a ticket is
+# matched again at its own next event).
+CLOCK_POLICY_FIELDS = frozenset(
+    {"calendar", "first_response_minutes", "resolution_minutes", "warning_percent", "pause_statuses"}
 )
 # Statuses a policy may pause in: the clock stops by itself in draft and once the ticket is resolved or closed.
 PAUSABLE_STATUSES = frozenset(
@@ -130,13 +138,15 @@ def calendar_create(
     calendar.save()
     _replace_hours(calendar, hours, actor)
     _replace_days(calendar, days, actor)
+    if is_default:  # policies without a calendar count in this one now
+        recheck_clocks(SlaPolicy.all_objects.filter(calendar__isnull=True))
     return calendar
 
 
 @transaction.atomic
 def calendar_update(*, calendar: BusinessCalendar, actor: Actor, data: Mapping[str, Any]) -> BusinessCalendar:
-    """Change the fields given; `hours` and `days`, when given, replace the whole list. Tickets' due times follow at
-    their next event (docs/service-levels.md)."""
+    """Change the fields given; `hours` and `days`, when given, replace the whole list. The due times of the tickets
+    counting in it follow at the next `sla_tick` (docs/service-levels.md)."""
     calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
     check_zone_and_holidays(
         time_zone=data.get("time_zone", calendar.time_zone),
@@ -160,6 +170,10 @@ def calendar_update(*, calendar: BusinessCalendar, actor: Actor, data: Mapping[s
         _replace_days(calendar, data["days"], actor)
     if not changed and ("hours" in data or "days" in data):
         calendar.save(update_fields=calendar.stamp(actor))
+    if changed or "hours" in data or "days" in data:
+        # Policies without a calendar count in the default one, which this may have become.
+        counting_here = Q(calendar=calendar) | Q(calendar__isnull=True) if calendar.is_default else Q(calendar=calendar)
+        recheck_clocks(SlaPolicy.all_objects.filter(counting_here))
     return calendar
 
 
@@ -186,6 +200,13 @@ def _check_policy(*, priorities: Iterable[str], pause_statuses: Iterable[str], c
             raise DomainValidationError(f"The clock cannot pause in '{status}'.", field="pause_statuses", code="invalid_choice")
     if calendar is not None and calendar.is_deleted:
         raise DomainValidationError("This calendar does not exist.", field="calendar", code="does_not_exist")
+
+
+def recheck_clocks(policies: QuerySet[SlaPolicy]) -> int:
+    """The clocks of the tickets under way under `policies` are due for `sla_tick` now, which derives their figures
+    again from the policy and calendar as they are (one UPDATE, however many tickets)."""
+    under_way = Ticket.objects.filter(sla_policy__in=policies).exclude(status__in=STOPPED_STATUSES)
+    return TicketClock.objects.filter(ticket__in=under_way).update(next_check_at=timezone.now())
 
 
 def _alive(rows: Iterable[Category | TicketTemplate], field: str) -> list[Any]:
@@ -235,7 +256,8 @@ def policy_create(
 
 @transaction.atomic
 def policy_update(*, policy: SlaPolicy, actor: Actor, data: Mapping[str, Any]) -> SlaPolicy:
-    """Change the fields given. Tickets keep the targets they run against until their next event re-matches them."""
+    """Change the fields given. The tickets under way under it are re-targeted by the next `sla_tick` (its targets,
+    calendar, pauses); a change of its conditions reaches a ticket at the ticket's next event."""
     policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
     data = dict(data)
     if "priorities" in data:
@@ -250,7 +272,9 @@ def policy_update(*, policy: SlaPolicy, actor: Actor, data: Mapping[str, Any]) -
     for field in ("categories", "templates"):
         if field in data:
             data[field] = _alive(data[field], field)
-    policy, _ = model_update(instance=policy, fields=POLICY_FIELDS, data=data, actor=actor)
+    policy, changed = model_update(instance=policy, fields=POLICY_FIELDS, data=data, actor=actor)
+    if set(changed) & CLOCK_POLICY_FIELDS:
+        recheck_clocks(SlaPolicy.all_objects.filter(pk=policy.pk))
     return policy
 
 

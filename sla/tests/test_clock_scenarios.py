@@ -323,3 +323,39 @@ def test_a_round_the_clock_calendar_counts_nights_and_weekends(desk, clock):
     ticket = desk.file()
 
     assert moment(ticket["resolution_due_at"]) == at(2026, 12, 6, 0, 30)
+
+
+def test_an_edit_of_the_policy_retargets_the_tickets_under_it_at_the_next_tick(desk, clock, calendar):
+    policy = SlaPolicyFactory(calendar=calendar, first_response_minutes=None, resolution_minutes=240)
+    clock.at(2026, 12, 7, 10, 0)
+    ticket = desk.file()
+    untouched = desk.file()
+    desk.api(desk.carol).post(f"/api/v1/tickets/{untouched['id']}/transition/", {"status": "in_progress"}, format="json")
+    desk.api(desk.carol).post(f"/api/v1/tickets/{untouched['id']}/transition/", {"status": "resolved"}, format="json")
+
+    clock.at(2026, 12, 7, 10, 10)
+    edited = desk.api(desk.admin).patch(f"/api/v1/sla-policies/{policy.pk}/", {"resolution_minutes": 60}, format="json")
+    assert edited.status_code == 200, edited.json()
+    clock.at(2026, 12, 7, 10, 11)
+    tick()
+
+    assert moment(desk.ticket(ticket["id"])["resolution_due_at"]) == at(2026, 12, 7, 11, 0)
+    assert desk.ticket(untouched["id"])["sla_status"] == "met"
+    desk.api(desk.admin).patch(f"/api/v1/sla-policies/{policy.pk}/", {"pause_statuses": ["open"]}, format="json")
+    clock.at(2026, 12, 7, 10, 12)
+    tick()
+    paused = desk.ticket(ticket["id"])
+    assert (paused["sla_status"], paused["resolution_due_at"], paused["sla_remaining_minutes"]) == ("paused", None, 48)
+
+
+def test_an_edit_of_the_calendar_moves_the_due_times_at_the_next_tick(desk, clock, calendar):
+    SlaPolicyFactory(calendar=None, first_response_minutes=None, resolution_minutes=60)  # counts in the default
+    clock.at(2026, 12, 7, 17, 30)
+    ticket = desk.file()
+    assert moment(ticket["resolution_due_at"]) == at(2026, 12, 8, 9, 30)
+
+    late_shift = [{"weekday": day, "start": "09:00", "end": "20:00"} for day in range(5)]
+    desk.api(desk.admin).patch(f"/api/v1/business-calendars/{calendar.pk}/", {"hours": late_shift}, format="json")
+    tick()
+
+    assert moment(desk.ticket(ticket["id"])["resolution_due_at"]) == at(2026, 12, 7, 18, 30)
