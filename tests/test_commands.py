@@ -95,6 +95,21 @@ def test_seed_demo_goes_through_the_services_so_timelines_are_real():
 
 
 @pytest.mark.django_db(transaction=True)  # the command commits, as when an operator runs it: e-mails queue on commit
+def test_seed_demo_gives_each_ticket_that_left_draft_its_service_level():
+    run("seed_demo")
+
+    under_way = Ticket.objects.filter(status__in=[TicketStatus.OPEN, TicketStatus.IN_PROGRESS])
+    assert under_way.exists()
+    assert not under_way.filter(sla_policy__isnull=True).exists()
+    assert set(under_way.values_list("sla_status", flat=True)) <= {"ok", "warning", "breached", "met"}
+    assert Ticket.objects.get(title="Ergonomic chair for the new office").sla_policy is None  # never left draft
+    urgent = Ticket.objects.filter(priority__in=["urgent", "high"], sla_policy__isnull=False)
+    assert set(urgent.values_list("sla_policy__name", flat=True)) == {"Urgent and high"}
+    assert TicketNote.objects.filter(event_type=EventType.SLA_POLICY_CHANGE).count() == (
+        Ticket.objects.filter(sla_policy__isnull=False).count()
+    )
+
+
 def test_seed_demo_discards_the_demo_emails_even_with_a_database_task_backend(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -27,6 +27,8 @@ from approvals.services import approval_decide, approval_template_create, delega
 from notifications.models import EmailStatus, Notification, NotificationRule
 from notifications.services import rule_create
 from permissions.services import access_request_approve, access_request_create, access_request_deny, grant_create
+from sla.models import BusinessCalendar, SlaPolicy
+from sla.services.configuration import calendar_create, policy_create
 from tickets.models import Category, Label, Ticket, TicketStatus, TicketTemplate, TicketVisibility
 from tickets.services.classification import category_create, label_create
 from tickets.services.templates import template_create
@@ -203,6 +205,7 @@ class Command(BaseCommand):
         self._classification(org)
         self._approval_templates(org)
         self._ticket_templates(org)
+        self._service_levels(org)
         self._notification_rules(org)
         self._delegations(org)
         return org
@@ -315,6 +318,12 @@ class Command(BaseCommand):
                 "channels": ["in_app"],
             },
             {
+                "name": "Agents: service level breached",
+                "event_type": "sla_breached",
+                "roles": [org.roles["agents"]],
+                "channels": ["in_app"],
+            },
+            {
                 "name": "Auditor: approvals rejected",
                 "event_type": "approval_rejected",
                 "users": [org["ivan"]],
@@ -324,6 +333,20 @@ class Command(BaseCommand):
         for spec in rules:
             if not NotificationRule.objects.filter(name=spec["name"]).exists():
                 rule_create(actor=org.admin, data=spec)
+
+    def _service_levels(self, org: Org) -> None:
+        # Made before the stories, so every demo ticket gets its clock when it leaves draft, as it would in use.
+        if not BusinessCalendar.objects.filter(name="Office hours").exists():
+            hours = [{"weekday": day, "start": time(9), "end": time(18)} for day in range(5)]
+            calendar_create(actor=org.admin, name="Office hours", hours=hours, is_default=True)
+        policies: list[dict[str, Any]] = [
+            {"name": "Urgent and high", "order": 10, "priorities": ["urgent", "high"]}
+            | {"first_response_minutes": 30, "resolution_minutes": 4 * 60},
+            {"name": "Standard", "order": 100, "first_response_minutes": 4 * 60, "resolution_minutes": 3 * 9 * 60},
+        ]
+        for spec in policies:
+            if not SlaPolicy.objects.filter(name=spec["name"]).exists():
+                policy_create(actor=org.admin, **spec)
 
     def _delegations(self, org: Org) -> None:
         # Frank is on holiday: Dave decides Frank's approval slots for two weeks (shown as "on behalf of frank").
