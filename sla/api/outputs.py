@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy
@@ -67,3 +68,16 @@ class PolicySerializer(serializers.ModelSerializer):
             *AUDIT_FIELDS,
         ]
         read_only_fields = fields
+
+
+class CalendarInUseErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="in_use")
+    detail = serializers.CharField(help_text="The default calendar, or the number of policies counting in it.")
+    attr = serializers.CharField(allow_null=True)
+
+
+class CalendarInUseResponseSerializer(serializers.Serializer):
+    """409: the calendar is the default one or a live policy counts in it."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = CalendarInUseErrorSerializer(many=True)  # type: ignore[assignment]

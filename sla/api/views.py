@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from sla import selectors
 from sla.api.inputs import CalendarInputSerializer, PolicyInputSerializer
-from sla.api.outputs import CalendarSerializer, PolicySerializer
+from sla.api.outputs import CalendarInUseResponseSerializer, CalendarSerializer, PolicySerializer
 from sla.models import BusinessCalendar, SlaPolicy
 from sla.services import configuration
 from ticketsite.api.views import actor
@@ -29,6 +29,7 @@ ID_PATTERN = "[0-9]{1,18}"
 @extend_schema_view(
     create=extend_schema(request=CalendarInputSerializer, responses={201: CalendarSerializer}),
     partial_update=extend_schema(request=CalendarInputSerializer, responses=CalendarSerializer),
+    destroy=extend_schema(responses={204: None, 409: CalendarInUseResponseSerializer}),
 )
 class BusinessCalendarViewSet(viewsets.ModelViewSet):
     serializer_class = CalendarSerializer
