@@ -271,6 +271,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "business-calendar-detail": {"pk": "business_calendar"},
     "sla-policy-list": {},
     "sla-policy-detail": {"pk": "sla_policy"},
+    "sla-compliance": {},
     "schema": {},
     "swagger-ui": {},
     "healthz": {},

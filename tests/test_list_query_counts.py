@@ -202,6 +202,7 @@ NOT_LISTS: dict[str, str] = {
     "swagger-ui": "an HTML page",
     "healthz": "a status",
     "readyz": "a status",
+    "sla-compliance": "one report (its query count: workspace/tests/test_sla_report.py)",
 }
 
 

@@ -38,6 +38,7 @@ TAG_BY_SEGMENT = {
     "roles": "directory",
     "business-calendars": "service levels",
     "sla-policies": "service levels",
+    "sla": "service levels",
 }
 
 
