@@ -44,6 +44,7 @@ FLOOR_HTTP = "floor: list, raw SQL (HTTP)"
 FLOOR_SQL = "floor: list, raw SQL only"
 TICKETS, APPROVALS, NOTIFICATIONS = "/api/v1/tickets/", "/api/v1/approvals/", "/api/v1/notifications/"
 FLOOR_PATH = "/bench/floor/tickets/"
+SLA_TICK = "sla_tick"
 
 
 def label(size: int) -> str:
@@ -311,6 +312,10 @@ def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, s
         with pg.connect(database) as conn:
             endpoints.append(time_floor_sql(conn, requester, args.requests))
     outcome["endpoints"] = endpoints
+    if not args.only or SLA_TICK in args.only:
+        log(f"{label(size)}: {SLA_TICK} over the tickets under way (bench/sla.py)")
+        tick = subprocess.run([str(PYTHON), "-m", "bench.sla"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        outcome[SLA_TICK] = json.loads(tick.stdout.strip().splitlines()[-1])
     plan_path.unlink()
     result_path.unlink()
     if not args.keep:
@@ -410,6 +415,17 @@ def markdown(run: dict[str, Any]) -> str:
         )
         + ".",
         "",
+        "Service levels, `sla_tick` in process (bench/sla.py; the clocks of the tickets under way all due, then "
+        "nothing due): "
+        + "; ".join(
+            f"{label(o['size'])}: {t['clocks']} clocks, first tick {t['first']['looked_at']} looked at, "
+            f"{t['first']['events']} events, {t['first']['seconds']} s, {t['first']['queries']} queries; "
+            f"second tick {t['second']['looked_at']} looked at, {t['second']['seconds']} s, {t['second']['queries']} queries"
+            for o in outcomes
+            if (t := o.get(SLA_TICK))
+        )
+        + ".",
+        "",
         "Machine load (1-minute load average before → after the load phase, 2 CPUs): "
         + "; ".join(f"{label(o['size'])}: {o['loadavg'][0]} → {o['loadavg'][1]}" for o in outcomes if "loadavg" in o)
         + ".",
@@ -460,7 +476,8 @@ def main() -> None:
         "--only",
         action="append",
         default=[],
-        help='Measure only this endpoint (by its name in the report, e.g. "ticket list"); repeatable. No docs update.',
+        help='Measure only this endpoint (by its name in the report, e.g. "ticket list", or "sla_tick"); repeatable. '
+        "No docs update.",
     )
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards (default: drop them).")
     parser.add_argument("--reuse", action="store_true", help="Reuse existing databases of the same names (no reload).")
