@@ -83,19 +83,7 @@ class SlaPolicyForm(AuditedModelForm):
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "name",
-            "order",
-            "is_active",
-            "calendar",
-            "priorities",
-            "categories",
-            "templates",
-            "first_response_minutes",
-            "resolution_minutes",
-            "warning_percent",
-            "pause_statuses",
-        ]
+        fields = list(configuration.POLICY_FIELDS)
 
 
 @admin.register(SlaPolicy)

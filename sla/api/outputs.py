@@ -6,6 +6,7 @@ from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy
+from sla.services.configuration import POLICY_FIELDS
 
 AUDIT_FIELDS = ["created_by", "created_at", "updated_by", "updated_at"]
 
@@ -52,21 +53,7 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "id",
-            "name",
-            "order",
-            "is_active",
-            "calendar",
-            "priorities",
-            "categories",
-            "templates",
-            "first_response_minutes",
-            "resolution_minutes",
-            "warning_percent",
-            "pause_statuses",
-            *AUDIT_FIELDS,
-        ]
+        fields = ["id", *POLICY_FIELDS, *AUDIT_FIELDS]
         read_only_fields = fields
 
 

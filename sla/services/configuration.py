@@ -20,6 +20,7 @@ from ticketsite.models import Actor
 from ticketsite.services import model_update, validate_constraints
 
 CALENDAR_FIELDS = ("name", "time_zone", "holiday_country", "holiday_subdivision", "is_default")
+# The fields of a policy a client writes: the API, its output and the admin form list these.
 POLICY_FIELDS = (
     "name",
     "order",
