@@ -1,10 +1,10 @@
-"""Factories for the service-level models: calendars (with weekly hours) and policies."""
+"""Factories for the service-level models: calendars (with weekly hours), policies and ticket clocks."""
 
 from datetime import time
 
 import factory
 
-from sla.models import BusinessCalendar, BusinessHours, SlaPolicy
+from sla.models import BusinessCalendar, BusinessHours, SlaPolicy, TicketClock
 
 
 class BusinessCalendarFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,11 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     def templates(self, create, extracted, **kwargs):
         if create and extracted:
             self.templates.set(extracted)
+
+
+class TicketClockFactory(factory.django.DjangoModelFactory):
+    """A ticket's service-level bookkeeping as the clock leaves it, its flags and minutes given directly (for reads of
+    it, such as the compliance report); the clock service itself makes clocks as tickets leave draft."""
+
+    class Meta:
+        model = TicketClock

@@ -10,16 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
-import factory
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sla.models import SlaPolicy, TicketClock
+from sla.models import SlaPolicy
 from sla.reports import sla_compliance
-from sla.tests.factories import SlaPolicyFactory
+from sla.tests.factories import SlaPolicyFactory, TicketClockFactory
 from tests.factories import UserFactory
 from tickets.models import Ticket, TicketStatus
 from tickets.tests.factories import RestrictedTicketFactory, TicketFactory
@@ -30,13 +29,6 @@ URL = "/reports/service-levels/"
 ROW = re.compile(r'<th scope="row" data-label="Policy">(.*?)</tr>', re.S)
 CELL = re.compile(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', re.S)
 TAG = re.compile(r"<[^>]+>")
-
-
-class TicketClockFactory(factory.django.DjangoModelFactory):
-    """A ticket's service-level bookkeeping as the sla app's clock leaves it (its flags and minutes set directly)."""
-
-    class Meta:
-        model = TicketClock
 
 
 def nov(day: int, hour: int = 12, minute: int = 0) -> datetime:
