@@ -16,10 +16,10 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
+from tickets.statemachine import VIEW_ALL_PERMISSION
 from ticketsite.errors import DomainNotFound
 from ticketsite.models import SoftDeleteQuerySet
 
-VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
 MANAGE_GRANTS_PERMISSION = "permissions.manage_ticket_permissions"
 
 # Primary keys are BIGINT: a larger number in a URL would overflow the driver (500) instead of "not found".

@@ -29,17 +29,12 @@ from django.utils import timezone
 from sla.models import SlaPolicy
 from tickets.models import Ticket
 from tickets.selectors import ticket_list
-from tickets.statemachine import is_agent
 
-VIEW_ALL_PERMISSION = "tickets.view_all_tickets"  # auditors (SPEC §12); the rule itself is permissions.selectors'
+# Who reads the report is tickets.statemachine.works_the_desk: agents, and holders of view_all_tickets (auditors,
+# managers), each over the tickets they may see.
+REPORT_REFUSED = "The service-level report is for agents and auditors."
 MONTH_FORMAT = re.compile(r"^(\d{4})-(\d{2})\Z", re.ASCII)
 MONTH_HELP = "Give the month as YYYY-MM, e.g. 2026-12."
-
-
-def may_read_compliance(user: Any) -> bool:
-    """Who reads the compliance report: agents, who work to the targets, and holders of view_all_tickets (auditors,
-    managers). Each reads it over the tickets they may see."""
-    return is_agent(user) or bool(getattr(user, "is_active", False) and user.has_perm(VIEW_ALL_PERMISSION))
 
 
 def parse_month(value: str) -> date | None:

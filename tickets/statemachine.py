@@ -9,6 +9,8 @@ from typing import Any
 from tickets.models import Ticket, TicketStatus
 
 AGENT_PERMISSION = "tickets.work_on_ticket"
+# Sees every ticket, restricted ones included (auditors); the visibility rule itself is permissions.selectors'.
+VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
 
 
 class Party(StrEnum):
@@ -84,6 +86,11 @@ def is_agent(user: Any) -> bool:
     return bool(
         user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(AGENT_PERMISSION)
     )
+
+
+def works_the_desk(user: Any) -> bool:
+    """Agents work the desk; holders of view_all_tickets (auditors, managers) read it: its queues and its reports."""
+    return is_agent(user) or bool(user is not None and user.has_perm(VIEW_ALL_PERMISSION))
 
 
 def rows_from(ticket: Ticket) -> list[Transition]:

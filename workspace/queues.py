@@ -20,12 +20,11 @@ from django.http import Http404, HttpRequest, QueryDict
 from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 
-from permissions.selectors import can_view_all
 from tickets.api.views.tickets import TicketViewSet
 from tickets.filters import TicketFilter, TicketOrderingFilter
 from tickets.models import SlaStatus, Ticket, TicketStatus
 from tickets.selectors import ticket_rows
-from tickets.statemachine import is_agent
+from tickets.statemachine import works_the_desk
 from ticketsite.filters import loose_values
 from ticketsite.pagination import CountsUnfiltered, StandardPagination, UnfilteredCountPaginator
 
@@ -83,22 +82,17 @@ QUEUES: tuple[Queue, ...] = (
 QUEUE_BY_SLUG = {queue.slug: queue for queue in QUEUES}
 
 
-def works_queues(user: Any) -> bool:
-    """Agents work the queues; holders of view_all_tickets (auditors, managers) may read them."""
-    return is_agent(user) or can_view_all(user)
-
-
 def queue_for(slug: str, user: Any) -> Queue:
     queue = QUEUE_BY_SLUG.get(slug)
     if queue is None:
         raise Http404
-    if queue.workers_only and not works_queues(user):
+    if queue.workers_only and not works_the_desk(user):
         raise PermissionDenied("The queues are for agents. The search box finds every ticket you may see.")
     return queue
 
 
 def queues_for(user: Any) -> list[Queue]:
-    return [queue for queue in QUEUES if works_queues(user) or not queue.workers_only]
+    return [queue for queue in QUEUES if works_the_desk(user) or not queue.workers_only]
 
 
 # --- a page of a queue -----------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sla.reports import MONTH_HELP, current_month, may_read_compliance, parse_month, sla_compliance
+from sla.reports import MONTH_HELP, REPORT_REFUSED, current_month, parse_month, sla_compliance
+from tickets.statemachine import works_the_desk
 from ticketsite.api.fields import StrictCharField
 
 
@@ -64,14 +65,14 @@ class ComplianceReportSerializer(serializers.Serializer):
 
 
 class MayReadCompliance(BasePermission):
-    message = "The service-level report is for agents and auditors."
+    message = REPORT_REFUSED
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return may_read_compliance(request.user)
+        return works_the_desk(request.user)
 
 
 # A comment, not a docstring: drf-spectacular would publish a docstring as the operation's description.
-# Agents and holders of tickets.view_all_tickets (sla.reports.may_read_compliance); anyone else 403. The query's
+# Agents and holders of tickets.view_all_tickets (tickets.statemachine.works_the_desk); anyone else 403. The query's
 # refusals are declared for the schema: a query serializer is not one drf-standardized-errors finds by itself.
 @extend_validation_errors(["blank", "invalid", "max_length"], field_name="month", methods=["get"])
 class ComplianceReportView(APIView):

@@ -24,9 +24,9 @@ from sla.business_time import Calendar, add_business_minutes, business_minutes_b
 from sla.models import BusinessCalendar, SlaPolicy, Target, TicketClock
 from sla.selectors import calendar_of, default_calendar, matching_policy
 from tickets.models import SlaStatus, Ticket, TicketStatus
+from tickets.statemachine import is_agent
 from ticketsite.models import Actor
 
-AGENT_PERMISSION = "tickets.work_on_ticket"
 # The clock stops here for good (until a reopen); in draft it waits for the ticket to be submitted again.
 STOPPED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED})
 TICKET_FIELDS = [
@@ -180,7 +180,7 @@ def _responder(ticket: Ticket, actor: Actor) -> bool:
     """An answer to the requester: an agent or the assignee acting, other than the ticket's creator."""
     if actor is None or not actor.is_authenticated or actor.pk == ticket.created_by_id:
         return False
-    return actor.pk == ticket.assignee_id or actor.has_perm(AGENT_PERMISSION)
+    return actor.pk == ticket.assignee_id or is_agent(actor)
 
 
 def _meet_response(run: _Run, now: datetime) -> None:

@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from tickets.models import SlaStatus, TicketStatus
+from sla.models import Target
+from sla.services.clocks import STOPPED_STATUSES
+from tickets.models import SlaStatus
 
 register = template.Library()
-
-STOPPED = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED})
-TARGET_WORDS = {"first_response": "First response", "resolution": "Resolution"}
 
 
 def span(minutes: float) -> str:
@@ -77,7 +76,7 @@ class Pending:
 
 def pending_target(ticket: Any) -> Pending | None:
     """The running target due first (a stopped ticket has none; a paused one has no due time)."""
-    if ticket.status in STOPPED:
+    if ticket.status in STOPPED_STATUSES:
         return None
     targets = []
     if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
@@ -99,7 +98,7 @@ def sla_badge(ticket: Any) -> str:
     if not status or status not in SlaStatus.values:
         return ""
     pending = pending_target(ticket)
-    target = TARGET_WORDS[pending.target].lower() if pending else ""
+    target = Target(pending.target).label.lower() if pending else ""
     if status == SlaStatus.MET:
         body: SafeString | str = "Met"
     elif status == SlaStatus.PAUSED:
@@ -156,9 +155,9 @@ def sla_targets(ticket: Any, policy: Any) -> list[TargetRow]:
             text, late = _running(ticket.first_response_due_at)
         rows.append(TargetRow(f"First response ({span(policy.first_response_minutes)} of business time)", text, late))
     if policy is not None:
-        if ticket.status in STOPPED and ticket.resolved_at is not None:
+        if ticket.status in STOPPED_STATUSES and ticket.resolved_at is not None:
             text, late = _done(ticket.resolved_at, ticket.resolution_due_at, "Resolved")
-        elif ticket.status in STOPPED:
+        elif ticket.status in STOPPED_STATUSES:
             text, late = SafeString("Stopped"), False
         else:
             text, late = _running(ticket.resolution_due_at)

@@ -19,7 +19,7 @@ from django_htmx.middleware import HtmxDetails
 from tickets.models import Category, Label, SlaStatus, TicketPriority, TicketStatus, TicketTemplate
 from tickets.selectors import active_agents
 from tickets.services.bulk import BulkAction, BulkResult, bulk_apply
-from tickets.statemachine import TRANSITIONS, Party, is_agent
+from tickets.statemachine import TRANSITIONS, Party, is_agent, works_the_desk
 from workspace.forms import call_service
 from workspace.queues import (
     ORDERING_PARAMETER,
@@ -32,7 +32,6 @@ from workspace.queues import (
     listing,
     queue_counts,
     queue_for,
-    works_queues,
 )
 
 TEMPLATE = "workspace/queues/queue.html"
@@ -147,7 +146,7 @@ def _page_context(request: HttpRequest, queue: Queue, **extra: Any) -> dict[str,
     return {
         "nav_section": "queues",
         "queue": queue,
-        "queues": queue_counts(user) if works_queues(user) else [],
+        "queues": queue_counts(user) if works_the_desk(user) else [],
         "page": page,
         "rows": page.object_list,
         "narrowed": found.narrowed,

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET
 
 from sla.reports import (
     MONTH_HELP,
+    REPORT_REFUSED,
     current_month,
-    may_read_compliance,
     next_month,
     parse_month,
     previous_month,
     sla_compliance,
 )
+from tickets.statemachine import works_the_desk
 
 TEMPLATE = "workspace/reports/sla_compliance.html"
 
@@ -29,8 +30,8 @@ TEMPLATE = "workspace/reports/sla_compliance.html"
 def sla_compliance_page(request: HttpRequest) -> HttpResponse:
     """Met and breached targets per policy in a month (`?month=YYYY-MM`, default this month); a month that is not one
     is the page at 400 with the reason and no figures."""
-    if not may_read_compliance(request.user):
-        raise PermissionDenied("The service-level report is for agents and auditors.")
+    if not works_the_desk(request.user):
+        raise PermissionDenied(REPORT_REFUSED)
     asked = request.GET.get("month", "")
     month = parse_month(asked) if asked else current_month()
     if month is None:
