@@ -3,6 +3,7 @@ calendar turned into the arithmetic's `Calendar` (sla.business_time)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
@@ -49,8 +50,10 @@ class _ClosedDates:
         return day in self.own or (self.public is not None and day in self.public)
 
 
+@functools.lru_cache(maxsize=64)
 def public_holidays(country: str, subdivision: str = "") -> Any:
-    """The holidays package's calendar of `country` (and `subdivision`), or None without a country."""
+    """The holidays package's calendar of `country` (and `subdivision`), or None without a country. One per process:
+    every clock event builds its calendar, and the package computes a year's holidays at its first use."""
     if not country:
         return None
     return holidays.country_holidays(country, subdiv=subdivision or None)
