@@ -46,9 +46,10 @@ def _decision(
     slot: ApprovalProcessStepApprover,
     on_behalf_of: Any | None = None,
     comment: str = "",
+    via: str = "",
     **kwargs: Any,
 ) -> dict[str, Any]:
-    return timeline.decision_details(process, step, slot, on_behalf_of=on_behalf_of, comment=comment)
+    return timeline.decision_details(process, step, slot, on_behalf_of=on_behalf_of, comment=comment, via=via)
 
 
 @receiver(signals.approval_given, dispatch_uid="approvals.timeline.approval_given")

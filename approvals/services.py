@@ -185,10 +185,11 @@ def _ensure_actionable(*, ticket: Ticket, process: ApprovalProcess, step: Approv
 
 
 @transaction.atomic
-def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "") -> Slot:
+def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "", via: str = "") -> Slot:
     """Approve or reject one slot of the active step, then move the process (and maybe the ticket) on.
 
-    409 when the slot is no longer actionable, 403 when `actor` may not fill it; in both cases nothing changes.
+    409 when the slot is no longer actionable, 403 when `actor` may not fill it; in both cases nothing changes. `via`
+    names the channel for the timeline when it is not the web or the API ("email": a link or a reply in a mail).
     """
     comment = comment.strip()
     if not approve and not comment:
@@ -218,7 +219,7 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
     slot.acted_at = now
     slot.save(update_fields=["status", "acted_by", "on_behalf_of", "comment", "acted_at", *slot.stamp(actor)])
     decision: dict[str, Any] = {"ticket": ticket, "process": process, "step": step, "slot": slot, "actor": actor}
-    decision |= {"on_behalf_of": route.on_behalf_of, "comment": comment}
+    decision |= {"on_behalf_of": route.on_behalf_of, "comment": comment, "via": via}
 
     if not approve:
         _finish_step(step=step, status=StepStatus.REJECTED, actor=actor, now=now)

@@ -37,9 +37,11 @@ def decision_details(
     *,
     on_behalf_of: Any | None = None,
     comment: str = "",
+    via: str = "",
 ) -> dict[str, Any]:
-    """An approve or reject decision on a slot (approval_given / approval_rejected)."""
-    return {
+    """An approve or reject decision on a slot (approval_given / approval_rejected); `via` names the channel when it
+    was not the web or the API ("email")."""
+    details = {
         **_process(process),
         **_step(step),
         **_slot(slot),
@@ -47,6 +49,9 @@ def decision_details(
         "on_behalf_of": on_behalf_of.pk if on_behalf_of is not None else None,
         "comment": comment,
     }
+    if via:
+        details["via"] = via
+    return details
 
 
 def completed_details(process: ApprovalProcess) -> dict[str, Any]:

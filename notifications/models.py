@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models import Q
 
 from ticketsite.models import AuditedModel
 
@@ -86,3 +87,24 @@ class Notification(AuditedModel):
     def __str__(self) -> str:
         about = f" on {self.ticket.key}" if self.ticket is not None else ""
         return f"{self.get_event_type_display()} for {self.recipient.username}{about}"
+
+
+class NotificationPreference(AuditedModel):
+    """A user's choice of e-mail for one event type (docs/email.md). Without a row the rules decide alone; with
+    `email=False` the fan-out drops the e-mail channel for this user and event type (the in-app inbox stays)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notification_preferences")
+    event_type = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "notification_preferences"
+        ordering = ["user", "event_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "event_type"], condition=Q(is_deleted=False), name="notification_preferences_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.get_event_type_display()} e-mail {'on' if self.email else 'off'}"

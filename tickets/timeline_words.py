@@ -400,8 +400,10 @@ def _decided(verb: str) -> Describer:
         if on_behalf_of is not None:
             principal = names.user(on_behalf_of)
             proxy = _Part(f" for {principal}", format_html(" for {}", principal))
+        channel = _plain(" by e-mail") if details.get("via") == "email" else _NOTHING
         said = _said(details.get("comment"))
-        return _say(f"{{actor}} {verb} {{step}}{{proxy}}{{said}}", actor=actor, step=_step(details), proxy=proxy, said=said)
+        pattern = f"{{actor}} {verb} {{step}}{{proxy}}{{channel}}{{said}}"
+        return _say(pattern, actor=actor, step=_step(details), proxy=proxy, channel=channel, said=said)
 
     return describe_decision
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from ticketsite.mailers import mailer_from_email_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "permissions",
     "notifications",
     "sla",  # service levels: business calendars, policies, the tickets' clocks (docs/service-levels.md)
+    "mailgate",  # mail in: replies, new tickets and approvals by e-mail (docs/email.md)
     "django_htmx",
     "workspace",  # the web pages of requesters, approvers and agents (docs/workspace.md)
     "demo",  # development data commands (seed_demo, seed_volume); no other app imports it
@@ -276,8 +279,30 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail (docs/email.md). EMAIL_URL in django-environ's form sets the backend and its server:
+# smtp+tls://user:pass@host:587, smtp+ssl://…:465, consolemail://, filemail:///path, memorymail://.
+MAILERS = {"default": mailer_from_email_url(env.email_url("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="tickets@example.com")
+# Absolute links in mail (the ticket page, approval and unsubscribe links): the address people reach the site at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Replies: each mail's Reply-To is this address plus-addressed with a signed token (support+<token>@example.com).
+# Empty: DEFAULT_FROM_EMAIL.
+MAIL_REPLY_ADDRESS = env("MAIL_REPLY_ADDRESS", default="")
+# New tickets by e-mail: mail to this address from an active user's address becomes a ticket. Empty: no intake.
+MAIL_INTAKE_ADDRESS = env("MAIL_INTAKE_ADDRESS", default="")
+# The ticket template of tickets opened by e-mail (its name; empty: none).
+MAIL_INTAKE_TEMPLATE = env("MAIL_INTAKE_TEMPLATE", default="")
+# Opt-in fallback for unknown senders: the username tickets from unknown addresses are opened as. Empty: refused.
+MAIL_INTAKE_FALLBACK_USER = env("MAIL_INTAKE_FALLBACK_USER", default="")
+# Refuse inbound messages larger than this; accept at most this many messages per sender per hour.
+MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+MAIL_SENDER_RATE_PER_HOUR = env.int("MAIL_SENDER_RATE_PER_HOUR", default=30)
+# Approve/Reject links in "approval requested" mail stay valid this long (and only while the slot is actionable).
+MAIL_APPROVAL_LINK_MAX_AGE_DAYS = env.int("MAIL_APPROVAL_LINK_MAX_AGE_DAYS", default=7)
+# The mailbox `manage.py fetch_mail` polls: imap+ssl://user:pass@host:993/INBOX (or imap:// for STARTTLS-less, tests).
+MAIL_IMAP_URL = env("MAIL_IMAP_URL", default="")
+# XOAUTH2 instead of the URL's password (Microsoft 365, Google): an access token obtained outside the app.
+MAIL_IMAP_OAUTH2_TOKEN = env("MAIL_IMAP_OAUTH2_TOKEN", default="")
 
 # Content security policy (Django's built-in CSP). Scripts only from our own static files: the admin needs no inline
 # script and Swagger UI's start-up script is a separate file (SpectacularSwaggerSplitView). The admin and Swagger UI

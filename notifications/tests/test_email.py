@@ -42,7 +42,7 @@ class FlakyBackend:
 @pytest.fixture
 def flaky() -> Any:
     FlakyBackend.failures, FlakyBackend.calls = 0, 0
-    with override_settings(EMAIL_BACKEND="notifications.tests.test_email.FlakyBackend"):
+    with override_settings(MAILERS={"default": {"BACKEND": "notifications.tests.test_email.FlakyBackend"}}):
         yield FlakyBackend
 
 

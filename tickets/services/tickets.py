@@ -439,11 +439,12 @@ def _lock_comment(comment: TicketNote, actor: User) -> TicketNote:
 
 
 @transaction.atomic
-def comment_create(*, ticket: Ticket, actor: User, note: str) -> TicketNote:
-    """Anyone who can see the ticket may comment, in any status."""
+def comment_create(*, ticket: Ticket, actor: User, note: str, via: str = "") -> TicketNote:
+    """Anyone who can see the ticket may comment, in any status. `via` names the channel when it is not the web or the
+    API ("email": a reply to a mail), kept in the comment's details for the timeline."""
     if not can_view_ticket(actor, ticket):
         raise DomainNotFound()
-    comment = TicketNote(ticket=ticket, system=False, note=_clean_note(note))
+    comment = TicketNote(ticket=ticket, system=False, note=_clean_note(note), event_details={"via": via} if via else {})
     comment.stamp(actor, created=True)
     comment.save()
     signals.comment_added.send(sender=TicketNote, ticket=ticket, note=comment, actor=actor)
