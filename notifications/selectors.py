@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from approvals.models import ApprovalProcessStep, ProcessStatus, StepStatus
 from approvals.selectors import users_who_may_act
-from notifications.models import Notification, NotificationRule
+from notifications.models import Notification, NotificationEvent, NotificationPreference, NotificationRule
 from permissions.models import AccessRequest, AccessRequestStatus
 from permissions.selectors import users_who_may_see, visible_tickets
 from tickets.models import Ticket
@@ -108,3 +108,18 @@ def decided_access_requesters(*, ticket_ids: set[int | None], user_ids: set[int]
         status=AccessRequestStatus.PENDING
     )
     return set(decided.values_list("ticket_id", "requester_id"))
+
+
+def email_preferences(user: User) -> dict[str, bool]:
+    """Every event type -> whether `user` wants its e-mails (True unless they turned it off), in one query."""
+    off = set(NotificationPreference.objects.filter(user=user, email=False).values_list("event_type", flat=True))
+    return {event_type: event_type not in off for event_type in NotificationEvent.values}
+
+
+def email_opted_out(user_ids: Iterable[int], event_type: str) -> set[int]:
+    """Which of `user_ids` turned off the e-mails of `event_type` (one query; none when the set is empty)."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    rows = NotificationPreference.objects.filter(user_id__in=ids, event_type=event_type, email=False)
+    return set(rows.values_list("user_id", flat=True))

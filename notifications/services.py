@@ -20,8 +20,16 @@ from django.utils import timezone
 
 from approvals.models import ApprovalProcessStep
 from notifications import selectors
-from notifications.models import Channel, EmailStatus, Notification, NotificationEvent, NotificationRule
+from notifications.models import (
+    Channel,
+    EmailStatus,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+    NotificationRule,
+)
 from tickets.models import Ticket
+from ticketsite.errors import DomainValidationError
 from ticketsite.services import model_update
 
 logger = logging.getLogger(__name__)
@@ -344,3 +352,26 @@ def rule_update(*, rule: NotificationRule, actor: User, data: dict[str, Any]) ->
 @transaction.atomic
 def rule_delete(*, rule: NotificationRule, actor: User) -> None:
     rule.soft_delete(actor=actor)
+
+
+# --- e-mail preferences -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_preference_set(*, user: User, event_type: str, email: bool, actor: User | None = None) -> bool:
+    """Turn the e-mails of one event type on or off for `user` (the preferences page and API, the unsubscribe link;
+    `actor` None: by a signed link, not a session). Returns whether anything changed."""
+    if event_type not in NotificationEvent.values:
+        raise DomainValidationError(f"Unknown event type {event_type!r}.", field="event_type", code="invalid_choice")
+    # Lock the user's row: two requests at once must not both create a preference (the partial unique constraint).
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    preference = NotificationPreference.objects.filter(user=user, event_type=event_type).first()
+    if preference is None:
+        if email:
+            return False  # no row already means "on"
+        preference = NotificationPreference(user=user, event_type=event_type, email=False)
+        preference.stamp(actor, created=True)
+        preference.save()
+        return True
+    _, changed = model_update(instance=preference, fields=("email",), data={"email": email}, actor=actor)
+    return bool(changed)
