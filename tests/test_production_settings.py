@@ -32,6 +32,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.com",
+        "EMAIL_URL": "smtp+tls://tickets:secret@smtp.example.com:587",
+        "SITE_URL": "https://tickets.example.com",
     }
     return env | overrides
 
@@ -53,6 +55,33 @@ def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_mail_would_not_be_delivered():
+    env = production_env()
+    del env["EMAIL_URL"]  # the development default: printed on the console
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "ticketsite.W001" in result.stderr
+    assert "django.core.mail.backends.console.EmailBackend" in result.stderr
+    assert "ticketsite.W002" not in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["http://tickets.example.com", "https://127.0.0.1:8000", None])
+def test_check_deploy_warns_when_mail_links_would_not_reach_the_site(site_url: str | None):
+    env = production_env()
+    if site_url is None:
+        del env["SITE_URL"]
+    else:
+        env["SITE_URL"] = site_url
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "ticketsite.W002" in result.stderr
+    assert "ticketsite.W001" not in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

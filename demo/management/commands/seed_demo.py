@@ -37,7 +37,7 @@ from tickets.services.tickets import comment_create, ticket_create, ticket_trans
 DEMO_PASSWORD = "demo-pass-2026"
 
 # Tasks enqueued while seeding go nowhere: with a database task backend, a worker would otherwise send the demo's
-# e-mails later, whatever EMAIL_BACKEND this command runs with.
+# e-mails later, whatever mailer (EMAIL_URL) this command runs with.
 DISCARD_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 # role name -> global permissions its members hold
@@ -150,7 +150,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--send-email",
             action="store_true",
-            help="Let the demo's notifications send e-mail through the task backend and EMAIL_BACKEND "
+            help="Let the demo's notifications send e-mail through the task backend and the mailer of EMAIL_URL "
             "(default: e-mails are discarded: no task is queued and the notifications' e-mails are marked skipped).",
         )
 
