@@ -542,7 +542,8 @@ def _comment(note: TicketNote, names: Names) -> Sentence:
     if note.is_deleted:
         return _say("{actor}: comment deleted", actor=actor)
     edited = " (edited)" if names.edits.get(note.pk) and note.redacted_at is None else ""
-    return _say(f"{{actor}} commented{edited}{{said}}", actor=actor, said=_said(note.note))
+    channel = " by e-mail" if (note.event_details or {}).get("via") == "email" else ""
+    return _say(f"{{actor}} commented{channel}{edited}{{said}}", actor=actor, said=_said(note.note))
 
 
 def describe(note: TicketNote, names: Names) -> Sentence:

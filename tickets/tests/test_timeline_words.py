@@ -246,6 +246,28 @@ def test_the_html_emphasises_objects_and_names_people_plainly():
     assert sentence.html == 'dave approved <em>Step 1</em> for frank: <span class="said">Fine by me</span>'
 
 
+def test_decisions_and_comments_that_came_by_e_mail_say_so():
+    story = Story()
+    story.approval(("all", [story.frank]), ("all", [story.erin]))
+    DelegationFactory(delegator=story.frank, delegate=story.dave)
+    approval_services.approval_decide(slot=story.slot(story.frank), actor=story.dave, approve=True, via="email")
+    approval_services.approval_decide(
+        slot=story.slot(story.erin), actor=story.erin, approve=False, comment="Too dear", via="email"
+    )
+    reply = ticket_services.comment_create(ticket=story.ticket, actor=story.alice, note="Why?", via="email")
+    notes = list(TicketNote.objects.filter(ticket=story.ticket))
+    names = names_for(notes)
+
+    decisions = [note for note in notes if note.event_type in (EventType.APPROVAL_GIVEN, EventType.APPROVAL_REJECTED)]
+    assert [describe(note, names).text for note in decisions] == [
+        'dave approved "Step 1" for frank by e-mail',
+        'erin rejected "Step 2" by e-mail: Too dear',
+    ]
+    assert describe(reply, names).text == "alice commented by e-mail: Why?"
+    assert reply.event_details == {"via": "email"}
+    assert "via" not in commented(story).event_details  # the web and the API leave no channel
+
+
 def test_a_step_of_one_approver_and_an_assignee_who_takes_the_ticket():
     story = Story()
     ticket_services.ticket_update(ticket=story.ticket, actor=story.carol, data={"assignee": story.carol})
