@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "notifications",
     "sla",  # service levels: business calendars, policies, the tickets' clocks (docs/service-levels.md)
     "mailgate",  # mail in: replies, new tickets and approvals by e-mail (docs/email.md)
+    "savedviews",  # saved ticket views: filters, sort and columns, personal or shared with roles
+    "reports",  # reports over the caller's visible tickets, and CSV/XLSX exports
     "django_htmx",
     "workspace",  # the web pages of requesters, approvers and agents (docs/workspace.md)
     "demo",  # development data commands (seed_demo, seed_volume); no other app imports it
