@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
+from io import BytesIO, StringIO
 
+from django.core.management import call_command
+
+from mailgate.models import InboundMessage, InboundSource
+from mailgate.services import ingest_message
 from notifications.tokens import reply_address
 
 # People write from their own mail system: Message-IDs at a domain that is not ours.
@@ -44,3 +49,16 @@ def reply(*, user, ticket, body: str = "Thanks, that helps.", sender: str | None
     quoted = f"{body}\n\n{header}\n> [{ticket.key}] {ticket.title}\n> Earlier text\n"
     kwargs.setdefault("subject", f"Re: [{ticket.key}] {ticket.title}")
     return message(sender=sender or user.email, to=reply_address(ticket_id=ticket.pk, user_id=user.pk), body=quoted, **kwargs)
+
+
+def ingest(mail: EmailMessage) -> InboundMessage:
+    """The message through the gateway, as the MTA pipe hands it over."""
+    return ingest_message(mail.as_bytes(), source=InboundSource.PIPE)
+
+
+def piped(mail: EmailMessage | bytes) -> str:
+    """The message through `manage.py ingest_mail` on stdin; what the command printed."""
+    out = StringIO()
+    raw = mail if isinstance(mail, bytes) else mail.as_bytes()
+    call_command("ingest_mail", stdin=BytesIO(raw), stdout=out)
+    return out.getvalue().strip()
