@@ -60,7 +60,8 @@ def test_the_signature_and_an_outlook_quote_block_are_cut(alice, ticket):
 
 def test_an_html_only_reply_is_read_as_text(alice, ticket):
     mail = message(sender=alice.email, to=reply_address(ticket_id=ticket.pk, user_id=alice.pk), body="")
-    mail.set_content("<html><head><style>p {}</style></head><body><p>Fixed &amp; done.</p><p>Thanks</p></body></html>", subtype="html")
+    markup = "<html><head><style>p {}</style></head><body><p>Fixed &amp; done.</p><p>Thanks</p></body></html>"
+    mail.set_content(markup, subtype="html")
 
     ingest(mail)
 
@@ -95,9 +96,8 @@ def test_files_become_attachments_of_the_comment_and_a_refused_file_is_named(ali
 
 
 def test_files_without_text_make_a_comment_naming_them(alice, ticket):
-    mail = message(
-        sender=alice.email, to=reply_address(ticket_id=ticket.pk, user_id=alice.pk), body="", files=[("a.png", "image/png", PNG)]
-    )
+    address = reply_address(ticket_id=ticket.pk, user_id=alice.pk)
+    mail = message(sender=alice.email, to=address, body="", files=[("a.png", "image/png", PNG)])
 
     ingest(mail)
 
