@@ -360,6 +360,7 @@ def _submit(ticket: Ticket, creator: User) -> str:
     try:
         ticket_transition(ticket=ticket, actor=creator, to_status=target)
     except APIException as refusal:
+        ticket.refresh_from_db()  # the refused transition changed the instance before its savepoint rolled back
         return f"Kept as a draft, not submitted: {_describe(refusal)}"
     return ""
 
