@@ -38,7 +38,7 @@ class MailFile:
 class ParsedMessage:
     message_id: str
     sender: str  # the From address, lower-case ("" when there is none)
-    return_path: str | None  # None: no Return-Path header; "": the null sender <> of a bounce
+    null_return_path: bool  # Return-Path: <> (RFC 5321's null sender: a bounce or another delivery report)
     recipients: list[str]  # To, Cc and the delivery headers, lower-case, each once, in that order
     subject: str
     in_reply_to: str
@@ -132,11 +132,10 @@ def _files(message: EmailMessage) -> list[MailFile]:
 def parse_message(raw: bytes) -> ParsedMessage:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    return_path = message.get("Return-Path")
     return ParsedMessage(
         message_id=_message_id(message),
         sender=_address(_header(message, "From")),
-        return_path=None if return_path is None else _address(str(return_path)),
+        null_return_path=message.get("Return-Path") is not None and _header(message, "Return-Path") in ("<>", ""),
         recipients=_recipients(message),
         subject=_header(message, "Subject"),
         in_reply_to=_header(message, "In-Reply-To"),

@@ -173,7 +173,7 @@ def _automatic(parsed: ParsedMessage) -> str:
         return f"Automatic mail (Auto-Submitted: {parsed.auto_submitted})."
     if parsed.precedence in BULK_PRECEDENCE:
         return f"Bulk or list mail (Precedence: {parsed.precedence})."
-    if parsed.return_path == "":
+    if parsed.null_return_path:
         return "A bounce (empty Return-Path)."
     if parsed.sender.partition("@")[0] in BOUNCE_SENDERS:
         return f"A bounce (from {parsed.sender})."

@@ -76,7 +76,7 @@ def test_a_delivery_status_report_is_ignored(alice, ticket):
 
 
 def test_auto_submitted_no_and_a_colleagues_message_id_at_our_domain_are_mail_from_people(alice, ticket):
-    mail = reply(user=alice, ticket=ticket, headers={"Auto-Submitted": "no"})
+    mail = reply(user=alice, ticket=ticket, headers={"Auto-Submitted": "no", "Return-Path": "<alice@example.com>"})
     mail.replace_header("Message-ID", "<DB9PR01MB1234.eurprd01.prod@example.com>")
 
     assert ingest(mail).outcome == InboundOutcome.COMMENT
@@ -129,8 +129,18 @@ def test_a_message_without_sender_is_refused(alice, ticket):
     assert no_comment(ticket)
 
 
-def test_garbage_is_refused_not_an_error():
-    record = ingest_message(b"\x00\xff not a mail at all \r\n\r\n\xfe", source=InboundSource.PIPE)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x00\xff not a mail at all \r\n\r\n\xfe",
+        b"From: =?bogus?Q?x?= <a@b.c>\r\nTo: <<<>>>\r\nSubject: \xff\xfe\r\n\r\nbody",
+        b"From: a@b.c\r\nTo: x@b.c\r\nReturn-Path: garbage<<\r\nContent-Type: text/plain; charset=nonexistent\r\n\r\n\xe9t\xe9",
+        b"From: a@b.c\r\nTo: x@b.c\r\nContent-Type: multipart/alternative\r\n\r\nno boundary",
+    ],
+    ids=["not a mail", "broken headers", "unknown charset", "multipart without boundary"],
+)
+def test_broken_mail_is_refused_not_an_error(raw):
+    record = ingest_message(raw, source=InboundSource.PIPE)
 
     assert record.outcome == InboundOutcome.REFUSED
 
