@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tickets.api.views import attachments, classification, tickets
+from tickets.api.views import attachments, bulk, classification, tickets
 
 router = SimpleRouter()
 router.register("categories", classification.CategoryViewSet, basename="category")
@@ -15,4 +16,5 @@ router.register(
 )
 router.register("attachments", attachments.AttachmentViewSet, basename="attachment")
 
-urlpatterns = router.urls
+# Before the router's routes: `tickets/<pk>/` would take "bulk" for a ticket id.
+urlpatterns = [path("tickets/bulk/", bulk.TicketBulkView.as_view(), name="ticket-bulk"), *router.urls]

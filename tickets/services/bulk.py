@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.exceptions import APIException, ErrorDetail
 
-from tickets.models import Label, Ticket, TicketPriority, TicketStatus
+from tickets.models import Category, Label, Ticket, TicketPriority, TicketStatus
 from tickets.selectors import tickets_by_id
 from tickets.services.tickets import ticket_transition, ticket_update
 from ticketsite.errors import DomainNotFound, DomainValidationError
@@ -33,6 +33,9 @@ class BulkAction(StrEnum):
     ASSIGN = "assign"  # params: assignee (a user id, or None to unassign)
     PRIORITY = "priority"  # params: priority
     ADD_LABEL = "add_label"  # params: label (a label id)
+    REMOVE_LABEL = "remove_label"  # params: label
+    ADD_CATEGORY = "add_category"  # params: category (a category id)
+    REMOVE_CATEGORY = "remove_category"  # params: category
     TRANSITION = "transition"  # params: status, comment (optional)
 
 
@@ -110,9 +113,14 @@ def _step(actor: User, action: str, params: Mapping[str, Any]) -> TicketStep:
     if action == BulkAction.PRIORITY:
         priority = _choice(params, "priority", TicketPriority, "Choose a priority.")
         return lambda ticket: ticket_update(ticket=ticket, actor=actor, data={"priority": priority})
-    if action == BulkAction.ADD_LABEL:
+    if action in (BulkAction.ADD_LABEL, BulkAction.REMOVE_LABEL):
         label = _label(params)
-        return lambda ticket: _add_label(ticket, actor, label)
+        adding = action == BulkAction.ADD_LABEL
+        return lambda ticket: _change_set(ticket, actor, "labels", label.pk, adding=adding)
+    if action in (BulkAction.ADD_CATEGORY, BulkAction.REMOVE_CATEGORY):
+        category = _category(params)
+        adding = action == BulkAction.ADD_CATEGORY
+        return lambda ticket: _change_set(ticket, actor, "categories", category.pk, adding=adding)
     if action == BulkAction.TRANSITION:
         status = _choice(params, "status", TicketStatus, "Choose the status to move the tickets to.")
         comment = _comment(params)
@@ -121,12 +129,14 @@ def _step(actor: User, action: str, params: Mapping[str, Any]) -> TicketStep:
 
 
 @transaction.atomic
-def _add_label(ticket: Ticket, actor: User, label: Label) -> Ticket:
-    # The current labels are read under the ticket's row lock (held to the end of this transaction, which ticket_update
-    # joins), so a label someone adds meanwhile is kept rather than overwritten.
+def _change_set(ticket: Ticket, actor: User, field: str, pk: int, *, adding: bool) -> Ticket:
+    """Add `pk` to, or remove it from, the ticket's labels or categories. The current ones are read under the ticket's
+    row lock (held to the end of this transaction, which ticket_update joins), so one someone adds or removes meanwhile
+    is kept rather than overwritten. A ticket that already has (or lacks) it is left alone: no change, no event."""
     Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").first()
-    current = list(ticket.labels.values_list("pk", flat=True))
-    return ticket_update(ticket=ticket, actor=actor, data={"labels": [*current, label.pk]})
+    current = set(getattr(ticket, field).values_list("pk", flat=True))
+    wanted = current | {pk} if adding else current - {pk}
+    return ticket_update(ticket=ticket, actor=actor, data={field: sorted(wanted)})
 
 
 def _id(params: Mapping[str, Any], field: str) -> int:
@@ -152,6 +162,13 @@ def _label(params: Mapping[str, Any]) -> Label:
     if label is None:
         raise DomainValidationError("This label does not exist.", field="label", code="does_not_exist")
     return label
+
+
+def _category(params: Mapping[str, Any]) -> Category:
+    category = Category.objects.filter(pk=_id(params, "category")).first()
+    if category is None:
+        raise DomainValidationError("This category does not exist.", field="category", code="does_not_exist")
+    return category
 
 
 def _comment(params: Mapping[str, Any]) -> str:
