@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("workspace.routes.queues")),
     path("", include("workspace.routes.notifications")),
     path("", include("workspace.routes.reports")),
+    path("", include("workspace.routes.mail")),
 ]

@@ -48,5 +48,12 @@ def test_the_walk_sees_the_workspace():
     assert {"login", "home", "ticket", "queue"} <= workspace_route_names()
 
 
+def test_the_pages_mail_links_open_are_hunted():
+    mail_pages = {"mail-approval", "mail-unsubscribe", "notification-preferences"}
+
+    assert mail_pages <= workspace_route_names()
+    assert mail_pages <= hunted_names()
+
+
 def test_no_stale_entries():
     assert sorted((hunted_names() | set(EXEMPT)) - workspace_route_names()) == []

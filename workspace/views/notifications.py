@@ -1,4 +1,4 @@
-"""The notification inbox (the header's bell links here), and marking one or all read.
+"""The notification inbox (the header's bell links here), marking one or all read, and the e-mail preferences.
 
 A notification names its ticket (key, title, link) only while the reader can still see the ticket, exactly as the
 API's NotificationSerializer: the fan-out told them when they could, and access may have been lost since.
@@ -7,17 +7,19 @@ API's NotificationSerializer: the fan-out told them when they could, and access 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import selectors, services
-from notifications.models import Notification
+from notifications.models import Notification, NotificationEvent
 from tickets.models import Ticket
 from workspace.views.approvals import caller
 
@@ -66,3 +68,31 @@ def read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=caller(request))
     messages.success(request, f"{count} notification{pluralize(count)} marked read.")
     return redirect("workspace:notifications")
+
+
+class EmailPreferencesForm(forms.Form):
+    """One checkbox per event type (NotificationEvent), named by its value: checked, its e-mails are wanted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for event_type, label in NotificationEvent.choices:
+            self.fields[event_type] = forms.BooleanField(required=False, label=label)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The caller's e-mail on/off per event type (notifications.selectors.email_preferences: on unless turned off),
+    saved one event type at a time through notifications.services.email_preference_set (the API's and the unsubscribe
+    link's service). In-app notifications are not affected."""
+    user = caller(request)
+    form = EmailPreferencesForm(request.POST if request.method == "POST" else None, initial=selectors.email_preferences(user))
+    if form.is_valid():
+        changed = [
+            event_type
+            for event_type, email in form.cleaned_data.items()
+            if services.email_preference_set(user=user, event_type=event_type, email=email, actor=user)
+        ]
+        messages.success(request, "Your e-mail preferences are saved." if changed else "Nothing changed.")
+        return redirect("workspace:notification-preferences")
+    return render(request, "workspace/notifications/preferences.html", {"form": form})
