@@ -4,13 +4,13 @@ person wrote (quoted history and signature stripped) and the attached files. Bot
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.constants import MAIL_LANGUAGES
@@ -21,9 +21,14 @@ DELIVERY_HEADERS = ("Delivered-To", "X-Original-To")
 # Every language the reply parser knows how "On … wrote:" and "Sent from my phone" read in.
 REPLY_LANGUAGES = [language for language in MAIL_LANGUAGES if len(language) == 2]
 
-_BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", re.IGNORECASE)
-_INVISIBLE_ELEMENTS = re.compile(r"<\s*(script|style|head)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
+# More text than any ticket or comment takes (20,000 characters) is cut before the regular expressions read it, so a
+# huge body costs no more than a large one.
+TEXT_MAX_LENGTH = 100_000
+HTML_MAX_LENGTH = 10 * TEXT_MAX_LENGTH  # markup is mostly tags
+
+# Tags that end a line of text, and elements whose content is no text to read.
+_BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"})
+_INVISIBLE_TAGS = frozenset({"script", "style", "head", "title"})
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -93,13 +98,38 @@ def _recipients(message: Message) -> list[str]:
     return list(seen)
 
 
+class _TextOfHtml(HTMLParser):
+    """The standard library's HTML tokenizer (linear in the input, unlike regular expressions over markup)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _INVISIBLE_TAGS:
+            self.hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE_TAGS:
+            self.hidden = max(self.hidden - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
 def html_to_text(markup: str) -> str:
     """A simple reading of an HTML body: no scripts or styles, line breaks at block ends, tags dropped, entities
     decoded. Enough for a comment; a mail client that sends only HTML still gets its words through."""
-    text = _INVISIBLE_ELEMENTS.sub("", markup)
-    text = _BLOCK_TAGS.sub("\n", text)
-    text = html.unescape(_TAGS.sub("", text))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    reader = _TextOfHtml()
+    reader.feed(markup)
+    reader.close()
+    lines = [" ".join(line.split()) for line in "".join(reader.parts).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -114,7 +144,9 @@ def _text_body(message: EmailMessage) -> str:
         content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
     if not isinstance(content, str):
         return ""
-    return html_to_text(content) if part.get_content_type() == "text/html" else content
+    if part.get_content_type() == "text/html":
+        content = html_to_text(content[:HTML_MAX_LENGTH])
+    return content[:TEXT_MAX_LENGTH]
 
 
 def _files(message: EmailMessage) -> list[MailFile]:

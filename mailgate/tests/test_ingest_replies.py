@@ -65,7 +65,7 @@ def test_an_html_only_reply_is_read_as_text(alice, ticket):
 
     ingest(mail)
 
-    assert comments(ticket) == [("alice", "Fixed & done.\nThanks", {"via": "email"})]
+    assert comments(ticket) == [("alice", "Fixed & done.\n\nThanks", {"via": "email"})]
 
 
 def test_the_token_may_come_in_cc_or_the_delivery_header_in_any_case(alice, ticket):
