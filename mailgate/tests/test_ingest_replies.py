@@ -4,7 +4,11 @@ checks. Every refusal changes nothing and says why."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.core.management.base import CommandError
+from django.db import OperationalError
 
 from mailgate.models import InboundMessage, InboundOutcome, InboundSource
 from mailgate.services import ingest_message
@@ -190,3 +194,23 @@ def test_ingest_mail_exits_normally_for_a_refusal(alice):
     stranger = message(sender="someone@mail.example.org", to="tickets@example.com")
 
     assert piped(stranger) == "refused: The message is neither a reply to one of our mails nor addressed to the intake address."
+
+
+def test_ingest_mail_asks_the_mta_to_retry_when_the_database_is_away(alice, ticket, monkeypatch):
+    def database_away(raw, *, source):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr("mailgate.management.commands.ingest_mail.ingest_message", database_away)
+
+    with pytest.raises(CommandError) as failure:
+        piped(reply(user=alice, ticket=ticket))
+
+    assert failure.value.returncode == os.EX_TEMPFAIL
+    assert nothing_changed(ticket)
+
+
+def test_ingest_mail_fails_on_empty_input():
+    with pytest.raises(CommandError, match="No message on stdin"):
+        piped(b"")
+
+    assert not InboundMessage.objects.exists()
