@@ -3,7 +3,8 @@
 
 The link's signed token (notifications.tokens.approval_token: slot, user, decision) is the authentication for this one
 decision: the person it was mailed to may decide without signing in, because a mail client opens links in whatever
-browser is at hand, often without a session. What makes that safe:
+browser is at hand, often without a session. Like any mailed link, it is a bearer token: a forwarded mail forwards
+that one decision, until it is used or expires. What keeps it narrow:
 
 - the signature binds the slot, the user and the decision (another user's id, or the other decision, fails it);
 - it expires (MAIL_APPROVAL_LINK_MAX_AGE_DAYS);
