@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mailgate.tests.mails import ingest, reply
+from mailgate.tests.factories import InboundMessageFactory
 from tests.factories import AdminFactory, UserFactory
 from tickets.models import TicketStatus
 from tickets.tests.factories import RestrictedTicketFactory
@@ -21,7 +21,7 @@ MAILGATE_PERMS = [f"mailgate.{verb}_inboundmessage" for verb in ("add", "change"
 def record():
     alice = UserFactory(username="alice")
     ticket = RestrictedTicketFactory(created_by=alice, title="Salary review of Bob", status=TicketStatus.OPEN)
-    return ingest(reply(user=alice, ticket=ticket))
+    return InboundMessageFactory(user=alice, ticket=ticket)
 
 
 def client_of(user) -> Client:
