@@ -194,6 +194,9 @@ def _judge(parsed: ParsedMessage, record: InboundMessage) -> Verdict:
     tokens = _reply_tokens(parsed)
     if tokens:
         return _act(lambda: _reply(parsed, [token for _, token in tokens]))
+    if any(_is_our_message_id(reference) for reference in (parsed.in_reply_to, *parsed.references)):
+        # A client that answered our From instead of our Reply-To: a reply to a ticket, never a new one.
+        return _refused("A reply to one of our mails without its reply address (and token): it was not sent to Reply-To.")
     intake = _intake_address()
     if intake and intake in parsed.recipients:
         return _act(lambda: _intake(parsed))

@@ -158,3 +158,17 @@ def test_mail_to_the_intake_address_with_intake_off_is_refused(alice, settings):
 
     assert record.outcome == InboundOutcome.REFUSED
     assert not Ticket.objects.exists()
+
+
+def test_a_reply_to_our_mail_without_its_token_opens_no_ticket(alice, settings):
+    settings.MAIL_INTAKE_ADDRESS = settings.DEFAULT_FROM_EMAIL
+    answer = to_intake(alice.email, subject="Re: [TCK-1] Printer", headers={"In-Reply-To": "<ticket-1@example.com>"})
+    answer.replace_header("To", settings.DEFAULT_FROM_EMAIL)
+
+    record = ingest(answer)
+
+    assert (record.outcome, record.reason) == (
+        InboundOutcome.REFUSED,
+        "A reply to one of our mails without its reply address (and token): it was not sent to Reply-To.",
+    )
+    assert not Ticket.objects.exists()
