@@ -1,0 +1,129 @@
+"""Reads of saved views (docs/views.md): which views a person may see, one view by id or slug, and the tickets and
+counts of views, always inside the person's visible tickets (permissions.selectors.visible_tickets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+
+from permissions.selectors import visible_tickets
+from savedviews.models import SavedView, ViewVisibility
+from tickets.filters import TicketFilter
+from tickets.models import Ticket
+from tickets.statemachine import works_the_desk
+from ticketsite.errors import DomainNotFound
+from ticketsite.filters import MAX_ID, loose_values
+
+MANAGE_PERMISSION = "savedviews.manage_saved_views"
+# The sidebar counts this many views in its one query; a person with more sees the rest listed without a number.
+MAX_COUNTED_VIEWS = 40
+
+
+def visible_views(user: User | AnonymousUser | None) -> QuerySet[SavedView]:
+    """The views `user` may see: their own, those shared with one of their roles, the built-in ones for everyone and,
+    for people who work the desk, the desk's built-in queues. One query (the role rule is a sub-select, no join)."""
+    if not isinstance(user, User) or not user.is_active:
+        return SavedView.objects.none()
+    shared = SavedView.roles.through.objects.filter(group__user=user).values("savedview_id")
+    sees = Q(owner=user) | Q(visibility=ViewVisibility.ROLES, pk__in=shared) | Q(visibility=ViewVisibility.EVERYONE)
+    if works_the_desk(user):
+        sees |= Q(visibility=ViewVisibility.DESK)
+    return SavedView.objects.filter(sees)
+
+
+def can_manage_views(user: Any) -> bool:
+    return isinstance(user, User) and user.is_active and user.has_perm(MANAGE_PERMISSION)
+
+
+def can_change_view(user: Any, view: SavedView) -> bool:
+    """The owner changes and deletes their view; holders of manage_saved_views any view (the only ones who may change a
+    built-in one)."""
+    return (view.owner_id is not None and view.owner_id == getattr(user, "pk", None)) or can_manage_views(user)
+
+
+def view_list(*, user: Any) -> QuerySet[SavedView]:
+    """The views of the API's list: built-in first (in their order), then the others by name; roles prefetched."""
+    return visible_views(user).prefetch_related("roles")
+
+
+def view_get(*, user: Any, view_id: Any) -> SavedView:
+    """One view by id: one the caller may see, or any for a holder of manage_saved_views. Missing and not visible are
+    the same 404."""
+    try:
+        pk = int(view_id)
+    except (TypeError, ValueError):
+        raise DomainNotFound() from None
+    views = SavedView.objects.all() if can_manage_views(user) else visible_views(user)
+    view = views.prefetch_related("roles").filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+    if view is None:
+        raise DomainNotFound()
+    return view
+
+
+def builtin_view(slug: str) -> SavedView | None:
+    return SavedView.objects.filter(is_builtin=True, slug=slug).first()
+
+
+def user_view(*, user: Any, view_id: str) -> SavedView | None:
+    """A person's or a shared view the user may see, by the id in a workspace URL; None when there is none to them."""
+    if not view_id.isascii() or not view_id.isdigit() or not 0 < int(view_id) <= MAX_ID:
+        return None
+    return visible_views(user).filter(is_builtin=False, pk=int(view_id)).first()
+
+
+def view_parameters(view: SavedView, viewer: Any) -> QueryDict:
+    """The view's filters as the viewer's ticket list query ("me" is the viewer)."""
+    data = QueryDict(mutable=True)
+    for name, values in view.parameters_for(viewer).items():
+        data.setlist(name, values)
+    return data
+
+
+def tickets_query(view: SavedView, viewer: Any) -> str:
+    """The query string that lists the view's tickets on GET /api/v1/tickets/ for `viewer`: its filters and sort."""
+    data = view_parameters(view, viewer)
+    if view.ordering:
+        data["ordering"] = ",".join(view.ordering)
+    return data.urlencode()
+
+
+@dataclass(frozen=True)
+class ViewerRequest:
+    """What TicketFilter reads of a request (the `mine` filter: request.user) when a view is filtered outside one."""
+
+    user: Any
+
+
+def filter_refusals(ticket_filter: TicketFilter) -> dict[str, list[str]]:
+    """What the ticket list API's StrictFilterBackend refuses with a 400: the FilterSet's form errors and loose values
+    (an empty value, a boolean other than true/false)."""
+    ticket_filter.is_valid()
+    errors = {name: [str(message) for message in messages] for name, messages in ticket_filter.errors.items()}
+    for name, message in loose_values(ticket_filter).items():
+        errors.setdefault(name, []).append(message)
+    return errors
+
+
+def view_counts(*, user: Any, views: Sequence[SavedView]) -> dict[int, int]:
+    """How many tickets `user` sees in each view (the first MAX_COUNTED_VIEWS of them), in one query: one COUNT of the
+    visible tickets with a FILTER per view, each view's filters a sub-select of ticket ids. A view whose stored filters
+    no longer validate counts nothing rather than everything."""
+    counted = list(views[:MAX_COUNTED_VIEWS])
+    if not counted:
+        return {}
+    counts: dict[str, Any] = {}
+    for view in counted:
+        ticket_filter = TicketFilter(
+            data=view_parameters(view, user), queryset=Ticket.objects.all(), request=ViewerRequest(user)
+        )
+        if filter_refusals(ticket_filter):
+            continue
+        narrowed = Q(pk__in=ticket_filter.qs.values("pk")) if view.filters else None
+        counts[f"view_{view.pk}"] = Count("pk", filter=narrowed)
+    totals = visible_tickets(user).order_by().aggregate(**counts) if counts else {}
+    return {view.pk: totals.get(f"view_{view.pk}", 0) for view in counted}
