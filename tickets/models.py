@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -227,6 +229,33 @@ class TicketNote(AuditedModel):
         what = self.get_event_type_display().lower() if self.system else "comment"
         who = self.created_by.username if self.created_by is not None else "the system"
         return f"{what} by {who} on {self.ticket.key}"
+
+
+class TsVectorField(SearchVectorField):
+    """A tsvector column (SearchVectorField) without its check that django.contrib.postgres is installed: that app
+    registers database type handlers (hstore, citext, ranges) a tsvector needs none of, and SQLite keeps the column
+    unused."""
+
+    def _check_postgres_installed(self, *args: Any) -> list[Any]:
+        return []
+
+
+class TicketSearchDocument(AuditedModel):
+    """What full-text search matches for one ticket (docs/search.md), rebuilt by the ticket services in their
+    transaction (tickets.search.document_refresh). PostgreSQL matches `vector` (weighted: A key and title, B description,
+    C live comments, D custom-field strings; GIN-indexed by migration 0006); SQLite matches `text` (the comments and
+    custom-field strings, the rest is on the ticket row) by substring. A table of its own: a comment rewrites this row,
+    not the ticket's with its many indexes."""
+
+    ticket = models.OneToOneField(Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_document")
+    vector = TsVectorField(null=True, editable=False)
+    text = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        db_table = "ticket_search_documents"
+
+    def __str__(self) -> str:
+        return f"search document of ticket {self.ticket_id}"
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:

@@ -6,16 +6,36 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
-from tickets import statemachine
+from tickets import search, statemachine
 from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketStatus, TicketTemplate
 
 # --- tickets -------------------------------------------------------------------------------------------------------
+
+
+class HighlightPartSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    match = serializers.BooleanField(help_text="This piece is a word of the search.")
+
+
+class HighlightSerializer(serializers.Serializer):
+    """Where a search matched a ticket: a snippet of that text, the matched words marked in `parts`."""
+
+    where = serializers.CharField(help_text='"in the title", "in the description", "in a comment by carol", "in field x"')
+    source = serializers.ChoiceField(choices=["title", "description", "comment", "field"])  # type: ignore[assignment]
+    name = serializers.CharField(allow_null=True, help_text="The comment's author or the field's name.")
+    snippet = serializers.CharField()
+    parts = serializers.SerializerMethodField()
+
+    @extend_schema_field(HighlightPartSerializer(many=True))
+    def get_parts(self, highlight: search.Highlight) -> list[dict[str, object]]:
+        return [{"text": text, "match": match} for text, match in highlight.parts]
 
 
 class TicketSerializer(serializers.ModelSerializer):
     categories: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     labels: serializers.PrimaryKeyRelatedField[Label] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    highlights = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -48,6 +68,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_responded_at",
             "resolution_due_at",
             "sla_remaining_minutes",
+            # Full-text search (docs/search.md): where `?search=` matched; empty otherwise.
+            "highlights",
         ]
         read_only_fields = fields
 
@@ -56,6 +78,11 @@ class TicketSerializer(serializers.ModelSerializer):
         # Reads the caller's cached permissions and the ticket row only: no query per ticket.
         request = self.context.get("request")
         return statemachine.allowed_transitions(ticket, request.user if request is not None else None)
+
+    @extend_schema_field(HighlightSerializer(many=True))
+    def get_highlights(self, ticket: Ticket) -> list[dict[str, object]]:
+        # Fetched with the page's rows by the search, in one query (tickets.search): nothing to read here.
+        return list(HighlightSerializer(search.highlights_of(ticket), many=True).data)
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
 from permissions.selectors import can_view_ticket
-from tickets import signals, statemachine
+from tickets import search, signals, statemachine
 from tickets.models import (
     Category,
     EventType,
@@ -59,6 +59,7 @@ SCALAR_FIELDS = ("title", "description", "priority", "visibility", "custom_field
 FK_FIELDS = ("assignee", "approval_template")
 M2M_FIELDS = ("categories", "labels")
 EDITABLE_FIELDS = frozenset({*SCALAR_FIELDS, *FK_FIELDS, *M2M_FIELDS})
+SEARCHED_FIELDS = frozenset({"title", "description", "custom_fields"})  # what the search document holds of the row
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def ticket_create(
     ticket.save(update_fields=["key"])
     ticket.categories.set(category_ids)
     ticket.labels.set(label_ids)
+    search.document_refresh(ticket_ids=[ticket.pk])
     signals.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor)
     return ticket
 
@@ -320,6 +322,8 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticke
 
     changes = [FieldChange(field, old=_current_value(ticket, field), new=_new_value(field, data[field])) for field in changed]
     model_update(instance=ticket, fields=changed, data=data, actor=actor)
+    if SEARCHED_FIELDS & set(changed):
+        search.document_refresh(ticket_ids=[ticket.pk])
     signals.ticket_updated.send(sender=Ticket, ticket=ticket, actor=actor, changes=changes)
     return ticket
 
@@ -410,6 +414,7 @@ def ticket_restore(*, ticket: Ticket, actor: Actor) -> Ticket:
     if not ticket.is_deleted:
         return ticket
     ticket.restore(actor=actor)
+    search.document_refresh(ticket_ids=[ticket.pk])
     if ticket.status == TicketStatus.WAITING_APPROVAL:
         _apply_status(ticket, TicketStatus.DRAFT, actor, "Restored after deletion; its approval was cancelled then.")
     return ticket
@@ -447,6 +452,7 @@ def comment_create(*, ticket: Ticket, actor: User, note: str, via: str = "") -> 
     comment = TicketNote(ticket=ticket, system=False, note=_clean_note(note), event_details={"via": via} if via else {})
     comment.stamp(actor, created=True)
     comment.save()
+    search.document_refresh(ticket_ids=[ticket.pk])
     signals.comment_added.send(sender=TicketNote, ticket=ticket, note=comment, actor=actor)
     return comment
 
@@ -471,6 +477,7 @@ def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote
         return comment
     comment.note = new_text
     comment.save(update_fields=["note", *comment.stamp(actor)])
+    search.document_refresh(ticket_ids=[comment.ticket_id])
     signals.comment_edited.send(
         sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor, old_text=old_text, new_text=new_text
     )
@@ -481,6 +488,7 @@ def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote
 def comment_delete(*, comment: TicketNote, actor: User) -> None:
     _lock_comment(comment, actor)
     comment.soft_delete(actor=actor)
+    search.document_refresh(ticket_ids=[comment.ticket_id])
     signals.comment_deleted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor)
 
 
@@ -509,5 +517,6 @@ def comment_redact(*, comment: TicketNote, actor: User, reason: str = "") -> Tic
     ).update(
         event_details={"comment": comment.pk, "old": marker, "new": marker, "redacted": True}, updated_by=actor, updated_at=now
     )
+    search.document_refresh(ticket_ids=[comment.ticket_id])
     signals.comment_redacted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor, reason=reason.strip())
     return comment

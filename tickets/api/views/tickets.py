@@ -31,6 +31,7 @@ from tickets.api.outputs import (
     TicketTemplateSerializer,
     TimelineEntrySerializer,
 )
+from tickets.api.search import TicketSearchFilter
 from tickets.filters import TicketFilter, TicketOrderingFilter
 from tickets.models import Ticket, TicketTemplate
 from tickets.services import templates as template_services
@@ -48,9 +49,8 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
 
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()  # for the schema; requests read selectors.ticket_list
-    filter_backends = [StrictFilterBackend, SearchFilter, TicketOrderingFilter]
+    filter_backends = [StrictFilterBackend, TicketSearchFilter, TicketOrderingFilter]
     filterset_class = TicketFilter
-    search_fields = ["key", "title", "description"]
     ordering_fields = [
         "created_at",
         "updated_at",
