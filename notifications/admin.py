@@ -70,6 +70,7 @@ class NotificationAdmin(TicketRowsAdmin):
     search_fields = ("recipient__username", "ticket__key", "message")
     list_select_related = ("recipient", "ticket", "actor")
     raw_id_fields = ("recipient", "ticket", "actor")
+    exclude = ("note",)  # what the e-mail told; the timeline shows it on the ticket
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -71,6 +71,8 @@ class Notification(AuditedModel):
     ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     message = models.CharField(max_length=500)
+    # The timeline entry the notification tells of, which its e-mail puts in words (None: the message says it all).
+    note = models.ForeignKey("tickets.TicketNote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_read = models.BooleanField(default=False)
     read_at = models.DateTimeField(null=True, blank=True)
     # False when only the e-mail channel asked for this recipient: the row then only tracks the delivery.

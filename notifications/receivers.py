@@ -59,8 +59,8 @@ def on_ticket_updated(sender: Any, *, ticket: Any, actor: Any = None, changes: A
 
 
 @receiver(ticket_signals.comment_added, dispatch_uid="notifications.comment_added")
-def on_comment_added(sender: Any, *, ticket: Any, actor: Any = None, **kwargs: Any) -> None:
-    notify(Event(NotificationEvent.COMMENT_ADDED, ticket, actor, f"{_name(actor)} added a comment."))
+def on_comment_added(sender: Any, *, ticket: Any, note: Any = None, actor: Any = None, **kwargs: Any) -> None:
+    notify(Event(NotificationEvent.COMMENT_ADDED, ticket, actor, f"{_name(actor)} added a comment.", note=note))
 
 
 @receiver(approval_signals.approval_step_started, dispatch_uid="notifications.approval_requested")

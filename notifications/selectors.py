@@ -8,11 +8,11 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 
 from approvals.models import ApprovalProcessStep, ProcessStatus, StepStatus
-from approvals.selectors import users_who_may_act
+from approvals.selectors import Route, Slot, acting_routes, users_who_may_act
 from notifications.models import Notification, NotificationEvent, NotificationPreference, NotificationRule
 from permissions.models import AccessRequest, AccessRequestStatus
 from permissions.selectors import users_who_may_see, visible_tickets
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketNote
 
 UserGroup = User.groups.through
 RuleUser = NotificationRule.users.through
@@ -96,7 +96,9 @@ def visible_ticket_ids(user: User, ticket_ids: Iterable[int]) -> set[int]:
 
 def notifications_for_email(notification_ids: Iterable[int]) -> list[Notification]:
     return list(
-        Notification.objects.filter(id__in=set(notification_ids)).select_related("recipient", "ticket", "actor").order_by("id")
+        Notification.objects.filter(id__in=set(notification_ids))
+        .select_related("recipient", "ticket", "actor", "note")
+        .order_by("id")
     )
 
 
@@ -123,3 +125,23 @@ def email_opted_out(user_ids: Iterable[int], event_type: str) -> set[int]:
         return set()
     rows = NotificationPreference.objects.filter(user_id__in=ids, event_type=event_type, email=False)
     return set(rows.values_list("user_id", flat=True))
+
+
+def latest_timeline_entry(ticket: Ticket, event_types: Iterable[str], *, actor: User | None) -> TicketNote | None:
+    """The newest system entry of these types that `actor` wrote on `ticket` (one query): inside an event's
+    transaction, the one its timeline receiver has just written."""
+    entries = TicketNote.objects.filter(ticket=ticket, system=True, event_type__in=list(event_types), created_by=actor)
+    return entries.order_by("-id").first()
+
+
+def decidable_slots(user: User, *, ticket_id: int, step_id: int | None) -> list[tuple[Slot, Route]]:
+    """The slots of the ticket (of one step, when given) that `user` may decide now, and how (approvals' eligibility
+    rule, acting_routes), with the person or role each names; oldest slot first."""
+    slots = Slot.objects.filter(ticket_id=ticket_id)
+    if step_id is not None:
+        slots = slots.filter(step_id=step_id)
+    routes = acting_routes(actor=user, slots=slots)
+    if not routes:
+        return []
+    named = Slot.objects.filter(pk__in=routes).select_related("user", "role").order_by("id")
+    return [(slot, routes[slot.pk]) for slot in named]

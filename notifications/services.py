@@ -15,11 +15,10 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.db import transaction
 from django.tasks import task_backends
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from approvals.models import ApprovalProcessStep
-from notifications import selectors
+from notifications import outbound, selectors
 from notifications.models import (
     Channel,
     EmailStatus,
@@ -28,7 +27,8 @@ from notifications.models import (
     NotificationPreference,
     NotificationRule,
 )
-from tickets.models import Ticket
+from tickets.models import EventType, Ticket, TicketNote
+from tickets.timeline_words import describe, names_for, person_name
 from ticketsite.errors import DomainValidationError
 from ticketsite.services import model_update
 
@@ -61,6 +61,8 @@ class Event:
     step: ApprovalProcessStep | None = None
     # access_requested / access_decided: the requester, who hears about the decision even without access.
     requester_id: int | None = None
+    # The timeline entry the event wrote, when the signal carries it (a comment); else looked up (TIMELINE_ENTRIES).
+    note: TicketNote | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -107,7 +109,31 @@ def _recipients_by_rule(event: Event, rules: list[NotificationRule]) -> dict[int
     return {user_id: chans for user_id, chans in channels.items() if chans}
 
 
-def notification_row(*, event: Event, recipient_id: int, channels: set[str]) -> Notification:
+# The timeline entry an event's e-mail tells of, by the event's type. The apps that write these entries are installed
+# before this one, so their receivers of the same signal have run when the fan-out looks. Not the service levels': the
+# sla app records its events after notifications heard them (its message says it all).
+TIMELINE_ENTRIES: dict[str, tuple[str, ...]] = {
+    NotificationEvent.TICKET_CREATED: (EventType.CREATED,),
+    NotificationEvent.STATUS_CHANGED: (EventType.STATUS_CHANGE,),
+    NotificationEvent.TICKET_ASSIGNED: (EventType.ASSIGNEE_CHANGE,),
+    NotificationEvent.APPROVAL_REQUESTED: (EventType.APPROVAL_STEP_STARTED,),
+    NotificationEvent.APPROVAL_COMPLETED: (EventType.APPROVAL_COMPLETED,),
+    NotificationEvent.APPROVAL_REJECTED: (EventType.APPROVAL_REJECTED,),
+    NotificationEvent.ACCESS_REQUESTED: (EventType.ACCESS_REQUESTED,),
+    NotificationEvent.ACCESS_DECIDED: (EventType.ACCESS_GRANTED, EventType.ACCESS_DENIED),
+}
+
+
+def _timeline_entry(event: Event) -> TicketNote | None:
+    if event.note is not None:
+        return event.note
+    entry_types = TIMELINE_ENTRIES.get(event.event_type)
+    if not entry_types:
+        return None
+    return selectors.latest_timeline_entry(event.ticket, entry_types, actor=event.actor)
+
+
+def notification_row(*, event: Event, recipient_id: int, channels: set[str], note: TicketNote | None = None) -> Notification:
     """The unsaved, unstamped notification of `event` for one recipient (notify; demo's bulk loader)."""
     return Notification(
         recipient_id=recipient_id,
@@ -115,6 +141,7 @@ def notification_row(*, event: Event, recipient_id: int, channels: set[str]) -> 
         ticket=event.ticket,
         actor=event.actor,
         message=event.message[:500],
+        note=note,
         in_app=Channel.IN_APP in channels,
         email_status=EmailStatus.PENDING if Channel.EMAIL in channels else EmailStatus.NOT_REQUESTED,
     )
@@ -125,7 +152,8 @@ def notify(event: Event) -> list[Notification]:
 
     At most one notification per user per event; never to the actor; inactive users and users who cannot see the
     ticket are skipped (except the requester of an access decision, whose notification names no ticket detail).
-    E-mails are enqueued when the surrounding transaction commits.
+    The e-mail channel is dropped for users who turned off the e-mails of this event type (their in-app notification
+    stays). E-mails are enqueued when the surrounding transaction commits, with the timeline entry they tell of.
     """
     rules = selectors.active_rules_for(event.event_type)
     if not rules:
@@ -139,10 +167,21 @@ def notify(event: Event) -> list[Notification]:
     if event.requester_id in wanted and event.event_type == NotificationEvent.ACCESS_DECIDED:
         allowed |= set(User.objects.filter(id=event.requester_id, is_active=True).values_list("id", flat=True))
 
+    note = None
+    by_email = {user_id for user_id in allowed if Channel.EMAIL in wanted[user_id]}
+    if by_email:
+        for user_id in selectors.email_opted_out(by_email, event.event_type):
+            wanted[user_id] = wanted[user_id] - {Channel.EMAIL}
+            by_email.discard(user_id)
+        if by_email:
+            note = _timeline_entry(event)
+
     now = timezone.now()
     rows = []
     for user_id in sorted(allowed):
-        row = notification_row(event=event, recipient_id=user_id, channels=wanted[user_id])
+        if not wanted[user_id]:
+            continue  # asked for by e-mail only, which they turned off
+        row = notification_row(event=event, recipient_id=user_id, channels=wanted[user_id], note=note)
         row.stamp(event.actor, created=True)
         row.created_at = row.updated_at = now
         rows.append(row)
@@ -200,21 +239,26 @@ def enqueue_notification_emails(*, notification_ids: list[int], attempt: int, de
     task.enqueue(notification_ids=notification_ids, attempt=attempt)
 
 
-def _render_email(notification: Notification, *, show_ticket: bool) -> mail.EmailMultiAlternatives:
-    context = {
-        "notification": notification,
-        "event_label": NotificationEvent(notification.event_type).label,
-        "recipient": notification.recipient,
-        "actor": notification.actor,
-        "ticket": notification.ticket if show_ticket else None,
-        "ticket_id": notification.ticket_id,
-    }
-    subject = render_to_string("notifications/email/subject.txt", context).strip().replace("\n", " ")
-    text = render_to_string("notifications/email/notification.txt", context)
-    html = render_to_string("notifications/email/notification.html", context)
-    message = mail.EmailMultiAlternatives(subject=subject, body=text, to=[notification.recipient.email])
-    message.attach_alternative(html, "text/html")
-    return message
+def _approval_choices(notification: Notification) -> list[outbound.ApprovalChoice]:
+    """The Approve and Reject links of each slot of the asked step that the recipient may decide now (approvals' own
+    rule: directly, or as the delegate of an approver); none once the step is decided."""
+    assert notification.ticket_id is not None
+    details = notification.note.event_details if notification.note is not None else None
+    step_id = details.get("step") if isinstance(details, dict) and isinstance(details.get("step"), int) else None
+    choices = []
+    for slot, route in selectors.decidable_slots(notification.recipient, ticket_id=notification.ticket_id, step_id=step_id):
+        named = person_name(slot.user) if slot.user is not None else f"Role {slot.role.name}" if slot.role else "A slot"
+        on_behalf_of = person_name(route.on_behalf_of) if route.on_behalf_of is not None else ""
+        link = {"slot_id": slot.pk, "user_id": notification.recipient_id}
+        choices.append(
+            outbound.ApprovalChoice(
+                slot=named,
+                on_behalf_of=on_behalf_of,
+                approve_link=outbound.approval_link(**link, approve=True),
+                reject_link=outbound.approval_link(**link, approve=False),
+            )
+        )
+    return choices
 
 
 def send_notification_emails(*, notification_ids: list[int], attempt: int) -> dict[str, int]:
@@ -244,6 +288,9 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
         ticket_ids={n.ticket_id for n in decisions}, user_ids={n.recipient_id for n in decisions}
     )
 
+    # The timeline entries told, in words (tickets.timeline_words), their names resolved once for the batch.
+    names = names_for(n.note for n in pending if n.note is not None and n.recipient_id in visible[n.ticket_id])
+
     sent: list[Notification] = []
     skipped: list[Notification] = []
     failed: list[Notification] = []
@@ -257,8 +304,17 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
         if not notification.recipient.is_active or not notification.recipient.email or not (can_see or is_requester_decision):
             skipped.append(notification)
             continue
+        facts = outbound.MailFacts(shows_ticket=can_see)
+        if can_see:
+            facts = outbound.MailFacts(
+                shows_ticket=True,
+                sentence=describe(notification.note, names) if notification.note is not None else None,
+                approval_choices=_approval_choices(notification)
+                if notification.event_type == NotificationEvent.APPROVAL_REQUESTED
+                else [],
+            )
         try:
-            connection.send_messages([_render_email(notification, show_ticket=can_see)])
+            connection.send_messages([outbound.render_email(notification, facts)])
         except EMAIL_SEND_ERRORS as exc:
             logger.warning("E-mail for notification %s failed (attempt %s): %s", notification.pk, attempt, exc)
             failed.append(notification)
@@ -375,3 +431,13 @@ def email_preference_set(*, user: User, event_type: str, email: bool, actor: Use
         return True
     _, changed = model_update(instance=preference, fields=("email",), data={"email": email}, actor=actor)
     return bool(changed)
+
+
+@transaction.atomic
+def email_preferences_set(*, user: User, choices: dict[str, bool], actor: User | None = None) -> list[str]:
+    """Several event types at once (the API, the preferences page): all or none. Returns the event types changed."""
+    return [
+        event_type
+        for event_type, email in choices.items()
+        if email_preference_set(user=user, event_type=event_type, email=email, actor=actor)
+    ]

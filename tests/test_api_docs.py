@@ -63,6 +63,7 @@ def test_every_operation_has_one_declared_tag_and_every_tag_is_used(schema):
         ("/api/v1/approval-templates/", "approvals"),
         ("/api/v1/labels/", "classification"),
         ("/api/v1/notification-rules/", "notifications"),
+        ("/api/v1/me/notification-preferences/", "notifications"),
         ("/api/v1/me/", "directory"),
     ],
 )

@@ -268,6 +268,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "notification-read": {"pk": "notification"},
     "notification-rule-list": {},
     "notification-rule-detail": {"pk": "rule"},
+    "notification-preferences": {},
     "business-calendar-list": {},
     "business-calendar-detail": {"pk": "business_calendar"},
     "sla-policy-list": {},

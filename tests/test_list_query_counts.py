@@ -197,6 +197,7 @@ NOT_LISTS: dict[str, str] = {
     "api-root": "links to the collections",
     "me": "the signed-in person",
     "notification-unread-count": "one number",
+    "notification-preferences": "one row per event type, a fixed set (one query: notifications/tests/test_preferences_api.py)",
     "attachment-download": "a file's bytes",
     "schema": "the OpenAPI document",
     "swagger-ui": "an HTML page",

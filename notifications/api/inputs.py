@@ -10,11 +10,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from notifications.models import Channel, NotificationRule
+from notifications.models import Channel, NotificationEvent, NotificationRule
 from notifications.services import RULE_FIELDS
 from notifications.validators import clean_channels, clean_conditions
 from ticketsite.api.fields import StrictPrimaryKeyRelatedField
-from ticketsite.api.serializers import StrictInputModelSerializer
+from ticketsite.api.serializers import StrictInputModelSerializer, StrictInputSerializer
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": Channel.values}, "minItems": 1})
@@ -49,3 +49,24 @@ class NotificationRuleSerializer(StrictInputModelSerializer):
 
     def validate_channels(self, value: Any) -> list[str]:
         return clean_channels(value)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, nothing that merely reads as one ("yes", 1, "on"): a preference is a switch."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+# E-mail on (true) or off (false) per event type; the event types not named keep their setting. One optional field per
+# event type, so an unknown one is refused by name (400).
+EmailPreferencesInput = type(
+    "EmailPreferencesInput",
+    (StrictInputSerializer,),
+    {
+        event_type: StrictBooleanField(required=False, help_text=f"E-mails about: {label}.")
+        for event_type, label in NotificationEvent.choices
+    },
+)

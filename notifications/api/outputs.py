@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationEvent
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -51,3 +51,18 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 CountSerializer = inline_serializer("NotificationCount", fields={"count": serializers.IntegerField()})
+
+
+class EmailPreferenceSerializer(serializers.Serializer):
+    """Whether the caller wants e-mails about one event type (the in-app inbox is the rules' alone)."""
+
+    event_type = serializers.ChoiceField(choices=NotificationEvent.choices, read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field, popped by the metaclass
+    email = serializers.BooleanField(read_only=True)
+
+
+def email_preference_rows(preferences: dict[str, bool]) -> list[dict[str, object]]:
+    return [
+        {"event_type": event_type, "label": str(NotificationEvent(event_type).label), "email": email}
+        for event_type, email in preferences.items()
+    ]

@@ -1,4 +1,5 @@
-"""Viewsets of the notifications API: the inbox (the caller's own notifications) and the notification rules."""
+"""Views of the notifications API: the inbox (the caller's own notifications), the caller's e-mail preferences and the
+notification rules."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from rest_framework.decorators import action
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from notifications import selectors, services
-from notifications.api.inputs import NotificationRuleSerializer
-from notifications.api.outputs import CountSerializer, NotificationSerializer
+from notifications.api.inputs import EmailPreferencesInput, NotificationRuleSerializer
+from notifications.api.outputs import (
+    CountSerializer,
+    EmailPreferenceSerializer,
+    NotificationSerializer,
+    email_preference_rows,
+)
 from notifications.filters import InboxFilter
 from notifications.models import Notification, NotificationRule
 from ticketsite.api.views import actor
@@ -61,6 +68,23 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
         return Response({"count": selectors.unread_count(actor(request))})
+
+
+@extend_schema(tags=["notifications"])
+class EmailPreferencesView(APIView):
+    """The caller's e-mail choice for every event type: on unless they turned it off (docs/notifications.md)."""
+
+    @extend_schema(responses=EmailPreferenceSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(email_preference_rows(selectors.email_preferences(actor(request))))
+
+    @extend_schema(request=EmailPreferencesInput, responses=EmailPreferenceSerializer(many=True))
+    def patch(self, request: Request) -> Response:
+        serializer = EmailPreferencesInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = actor(request)
+        services.email_preferences_set(user=user, choices=serializer.validated_data, actor=user)
+        return Response(email_preference_rows(selectors.email_preferences(user)))
 
 
 class RuleAdminPermissions(DjangoModelPermissions):

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from notifications.models import NotificationRule
+from notifications.tests.smtp_server import smtp_server  # noqa: F401 (a fixture, for every test module here)
 
 
 @pytest.fixture

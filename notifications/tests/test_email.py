@@ -62,7 +62,8 @@ def test_email_is_sent_on_commit_with_text_and_html_bodies(db: Any, django_captu
     assert message.to == [creator.email]
     assert ticket.key in message.subject
     assert "Printer on fire" in message.body
-    assert f"{agent.username} changed the status from in_progress to resolved." in message.body
+    # The event in words, as the timeline tells it (tickets.timeline_words), not the inbox's short message.
+    assert f"{agent.get_full_name()} moved the ticket from In progress to Resolved" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "Printer on fire" in html

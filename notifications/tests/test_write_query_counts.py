@@ -55,9 +55,10 @@ def test_transition_notifies_the_creator(
     ticket = TicketFactory(status=TicketStatus.IN_PROGRESS, created_by=creator, assignee=agent)
     client = fresh(client_for, agent)
 
-    # 2 permissions + ticket (visibility) + savepoint 2 + lock + UPDATE + timeline INSERT + notification fan-out 3
-    # (active rules, recipients' visibility, one INSERT) + 2 for the response's categories and labels.
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(13):
+    # 2 permissions + ticket (visibility) + savepoint 2 + lock + UPDATE + timeline INSERT + notification fan-out 5
+    # (active rules, recipients' visibility, their e-mail preferences, the timeline entry the e-mail tells of, one
+    # INSERT) + 2 for the response's categories and labels.
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(15):
         response = client.post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "resolved"}, format="json")
 
     assert response.status_code == 200, response.json()
@@ -81,10 +82,10 @@ def test_approve_that_completes_the_process(
     client = fresh(client_for, me)
 
     # The slot (2 permissions + 1), the decision (savepoint 2, 2 locks, slot re-read, who may act, UPDATE, timeline,
-    # skip the rest of the "any" step, finish the step, next step?, finish the process, timeline), two fan-outs of 3
-    # (approval_completed and status_changed, both to the creator) and the system transition (savepoint 2, lock,
-    # UPDATE, timeline).
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(27):
+    # skip the rest of the "any" step, finish the step, next step?, finish the process, timeline), two fan-outs of 5
+    # (approval_completed and status_changed, both to the creator by e-mail too) and the system transition
+    # (savepoint 2, lock, UPDATE, timeline).
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(31):
         response = client.post(f"/api/v1/approvals/{slot.pk}/approve/", {"comment": "ok"}, format="json")
 
     assert response.status_code == 200, response.json()

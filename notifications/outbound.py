@@ -1,0 +1,137 @@
+"""What a notification's e-mail looks like (docs/notifications.md, "Outbound mail"): the subject, the threading and
+list headers, the plain-text and HTML bodies, and the absolute links they carry. The sending (who, when, retries) is
+`services.send_notification_emails`; what it resolved for each mail in bulk arrives here as `MailFacts`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email import _header_value_parser as header_parser
+from email.headerregistry import BaseHeader
+from email.utils import make_msgid, parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core import mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from notifications.models import Notification, NotificationEvent
+from notifications.tokens import approval_token, reply_address, unsubscribe_token
+from tickets.models import Ticket
+from tickets.timeline_words import Sentence
+
+
+def site_link(path: str) -> str:
+    """An absolute link to a page of the site (mail is read far from it)."""
+    return settings.SITE_URL + path
+
+
+def ticket_link(ticket: Ticket) -> str:
+    return site_link(reverse("workspace:ticket", kwargs={"key": ticket.key}))
+
+
+def unsubscribe_link(*, user_id: int, event_type: str) -> str:
+    token = unsubscribe_token(user_id=user_id, event_type=event_type)
+    return site_link(reverse("workspace:mail-unsubscribe", kwargs={"token": token}))
+
+
+def approval_link(*, slot_id: int, user_id: int, approve: bool) -> str:
+    token = approval_token(slot_id=slot_id, user_id=user_id, approve=approve)
+    return site_link(reverse("workspace:mail-approval", kwargs={"token": token}))
+
+
+def mail_domain() -> str:
+    """The domain of our own Message-IDs and thread ids: the sender address's."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def thread_id(ticket_id: int) -> str:
+    """One ticket's conversation: every mail about it names this id in In-Reply-To and References."""
+    return f"<ticket-{ticket_id}@{mail_domain()}>"
+
+
+class _Unbreakable(header_parser.TokenList):
+    token_type = "unbreakable"
+    as_ew_allowed = False
+
+
+class _UrlHeader(BaseHeader):
+    """A header of angle-bracketed URLs (RFC 2369). Past 78 characters Python's mail policies would write it as RFC 2047
+    encoded words, in which no client finds a URL; as one unbreakable token it is folded onto a line of its own."""
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["parse_tree"] = _Unbreakable([header_parser.ValueTerminal(value, "url")])
+        kwds["decoded"] = value
+
+
+@dataclass(frozen=True)
+class ApprovalChoice:
+    """The Approve and Reject links of one slot the recipient may decide; `slot` names it (a person, or a role), and
+    `on_behalf_of` the approver a delegate stands in for."""
+
+    slot: str
+    on_behalf_of: str
+    approve_link: str
+    reject_link: str
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What the sender resolved for one notification's mail: whether the recipient may see the ticket (else the mail
+    names no title and carries no link to it, nor a reply address), the timeline entry in words, and the approval
+    choices of an approver."""
+
+    shows_ticket: bool
+    sentence: Sentence | None = None
+    approval_choices: list[ApprovalChoice] = field(default_factory=list)
+
+
+def _subject(notification: Notification, *, shows_ticket: bool) -> str:
+    ticket = notification.ticket
+    if ticket is None:
+        return str(NotificationEvent(notification.event_type).label)
+    if not shows_ticket:
+        return f"[Ticket #{ticket.pk}] {NotificationEvent(notification.event_type).label}"
+    # One line whatever the title holds: a header cannot carry a line break.
+    return " ".join(f"[{ticket.key}] {ticket.title}".split())
+
+
+def render_email(notification: Notification, facts: MailFacts) -> mail.EmailMultiAlternatives:
+    """The e-mail of one notification to its recipient, both bodies from the templates notifications/email/*."""
+    recipient, ticket = notification.recipient, notification.ticket
+    shown = ticket if facts.shows_ticket else None
+    unsubscribe = unsubscribe_link(user_id=recipient.pk, event_type=notification.event_type)
+    context = {
+        "recipient": recipient,
+        "event_label": NotificationEvent(notification.event_type).label,
+        "message": notification.message,
+        "sentence": facts.sentence if shown else None,
+        "ticket": shown,
+        "ticket_link": ticket_link(shown) if shown else "",
+        "approval_choices": facts.approval_choices if shown else [],
+        "can_reply": shown is not None,
+        "unsubscribe_link": unsubscribe,
+    }
+    headers = {
+        "Message-ID": make_msgid(domain=mail_domain()),
+        "Auto-Submitted": "auto-generated",
+        # Exchange and Outlook: no out-of-office or other automatic answers to a notification.
+        "X-Auto-Response-Suppress": "All",
+        # A header object (a str) is kept as it is by Django and by the policy that writes the message.
+        "List-Unsubscribe": _UrlHeader("List-Unsubscribe", f"<{unsubscribe}>"),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058: one POST, no page to confirm on
+    }
+    if ticket is not None:
+        headers["In-Reply-To"] = headers["References"] = thread_id(ticket.pk)
+    message = mail.EmailMultiAlternatives(
+        subject=_subject(notification, shows_ticket=facts.shows_ticket),
+        body=render_to_string("notifications/email/notification.txt", context),
+        to=[recipient.email],
+        reply_to=[reply_address(ticket_id=shown.pk, user_id=recipient.pk)] if shown else [],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+    return message
