@@ -12,6 +12,7 @@ from mailgate.models import InboundOutcome
 from mailgate.tests.mails import ingest, message, piped
 from notifications.models import Notification, NotificationEvent
 from notifications.services import email_preference_set
+from notifications.tokens import reply_address
 from tests.factories import UserFactory
 from tickets.models import Attachment, EventType, Ticket, TicketStatus
 from tickets.tests.factories import TicketTemplateFactory
@@ -62,7 +63,9 @@ def test_mail_to_the_intake_address_becomes_the_senders_submitted_ticket(alice, 
     )
     acknowledgement = Notification.objects.get(recipient=alice)
     assert (acknowledgement.event_type, acknowledgement.in_app) == (NotificationEvent.TICKET_CREATED, False)
-    assert [(m.to, ticket.key in m.subject) for m in django_mail.outbox] == [(["alice@example.com"], True)]
+    (sent,) = django_mail.outbox
+    assert (sent.to, sent.subject) == (["alice@example.com"], f"[{ticket.key}] Printer on floor 3 jams")
+    assert sent.reply_to == [reply_address(ticket_id=ticket.pk, user_id=alice.pk)]
 
 
 def test_the_intake_template_and_its_approval_are_used(alice, settings):
