@@ -1,14 +1,14 @@
-"""The agents' queues, as data, and how a queue page becomes a ticket query (docs/workspace/queues.md).
+"""The queues are saved views (docs/workspace/queues.md, docs/views.md), and a page of a queue is a ticket query.
 
-A queue is a slug, a title and a base filter in the ticket list API's own parameters (tickets.filters.TicketFilter),
-with a default sort in the API's ordering vocabulary: issue 17's saved views are more rows of this shape. A page
-narrows its queue with the same TicketFilter (filters), the API's search (`?q=`) and the API's ordering allow-list, all
-over the caller's visible tickets (tickets.selectors), so a queue shows what the API lists for the same parameters.
+A queue is a savedviews.SavedView: the built-in ones (seeded, addressed by slug: /queues/unassigned/) and the views
+people save (addressed by id: /queues/42/). Each holds a base filter in the ticket list API's own parameters
+(tickets.filters.TicketFilter), a default sort in the API's ordering vocabulary and the columns to show. A page narrows
+its queue with the same TicketFilter (filters), the API's search (`?q=`) and the API's ordering allow-list, all over the
+caller's visible tickets (tickets.selectors), so a queue shows what the API lists for the same parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,81 +19,39 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, QueryDict
 from rest_framework.request import Request
 
+from savedviews.models import ME, SavedView, ViewVisibility
+from savedviews.selectors import builtin_view, filter_refusals, user_view, view_counts, view_parameters, visible_views
 from tickets.api.search import TicketSearchFilter
 from tickets.api.views.tickets import TicketViewSet
 from tickets.filters import TicketFilter, TicketOrderingFilter
-from tickets.models import SlaStatus, Ticket, TicketStatus
+from tickets.models import Ticket
 from tickets.search import MAX_SEARCH_LENGTH, Search, parse
 from tickets.selectors import ticket_rows
 from tickets.statemachine import works_the_desk
-from ticketsite.filters import loose_values
+from ticketsite.errors import DomainValidationError
 from ticketsite.pagination import CountsUnfiltered, StandardPagination, UnfilteredCountPaginator
 
-ME = "me"  # in a queue's filters: the person looking at the queue
-ALL = "all"
+ALL = "all"  # the built-in view everyone signed in may open: the header's search box lands there
+DESK_ONLY = "The queues are for agents. The search box finds every ticket you may see."
 
 
-@dataclass(frozen=True)
-class Queue:
-    slug: str
-    title: str
-    description: str
-    filters: Mapping[str, tuple[str, ...]]  # TicketFilter parameters, values repeated as in a query string
-    ordering: tuple[str, ...] = ("-updated_at",)  # the API's ordering terms when the page names none
-    workers_only: bool = True  # False: anyone signed in may open it (the header's search box lands on "all")
-
-    def parameters(self, user: User) -> QueryDict:
-        data = QueryDict(mutable=True)
-        for name, values in self.filters.items():
-            data.setlist(name, [str(user.pk) if value == ME else value for value in values])
-        return data
-
-
-QUEUES: tuple[Queue, ...] = (
-    Queue(
-        "unassigned",
-        "Unassigned",
-        "Open and in-progress tickets nobody works on yet: the most urgent and oldest first.",
-        {"status": (TicketStatus.OPEN, TicketStatus.IN_PROGRESS), "assigned": ("false",)},
-        ordering=("-priority", "created_at"),
-    ),
-    Queue(
-        "assigned-to-me",
-        "Assigned to me",
-        "Tickets assigned to you that are not resolved yet, waiting for approval included.",
-        {"assignee": (ME,), "status": (TicketStatus.WAITING_APPROVAL, TicketStatus.OPEN, TicketStatus.IN_PROGRESS)},
-    ),
-    Queue("open", "Open", "Approved or submitted tickets nobody has started.", {"status": (TicketStatus.OPEN,)}),
-    Queue("in-progress", "In progress", "Tickets being worked on.", {"status": (TicketStatus.IN_PROGRESS,)}),
-    Queue(
-        "waiting-approval",
-        "Waiting for approval",
-        "Submitted tickets whose approval is still running.",
-        {"status": (TicketStatus.WAITING_APPROVAL,)},
-    ),
-    Queue(
-        "at-risk",
-        "At risk",
-        "Open and in-progress tickets whose service level is nearly used up or breached: the soonest resolution first.",
-        {"sla_status": (SlaStatus.WARNING, SlaStatus.BREACHED), "status": (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)},
-        ordering=("resolution_due_at",),
-    ),
-    Queue(ALL, "All I can see", "Every ticket you may see, in any status.", {}, workers_only=False),
-)
-QUEUE_BY_SLUG = {queue.slug: queue for queue in QUEUES}
-
-
-def queue_for(slug: str, user: Any) -> Queue:
-    queue = QUEUE_BY_SLUG.get(slug)
-    if queue is None:
+def queue_for(address: str, user: Any) -> SavedView:
+    """The view a queue URL names: a built-in one by its slug (the desk's queues refused, 403, to people who do not
+    work the desk), else a person's or a shared view by id, if the user may see it (404 otherwise, as for none)."""
+    view = builtin_view(address)
+    if view is not None:
+        if view.visibility == ViewVisibility.DESK and not works_the_desk(user):
+            raise PermissionDenied(DESK_ONLY)
+        return view
+    view = user_view(user=user, view_id=address)
+    if view is None:
         raise Http404
-    if queue.workers_only and not works_the_desk(user):
-        raise PermissionDenied("The queues are for agents. The search box finds every ticket you may see.")
-    return queue
+    return view
 
 
-def queues_for(user: Any) -> list[Queue]:
-    return [queue for queue in QUEUES if works_the_desk(user) or not queue.workers_only]
+def queues_for(user: Any) -> list[SavedView]:
+    """The views beside a queue page: the built-in ones the user may open, then their own and shared ones by name."""
+    return list(visible_views(user))
 
 
 # --- a page of a queue -----------------------------------------------------------------------------------------------
@@ -121,7 +79,7 @@ class Listing:
     """A queue narrowed by a page's parameters. `errors` (parameter -> messages) means the page asked for something
     that is not a valid filter: no tickets are listed then."""
 
-    queue: Queue
+    queue: SavedView
     tickets: QuerySet[Ticket]
     ordering: list[str]
     narrowed: bool
@@ -144,16 +102,22 @@ def filter_parameters(query: QueryDict) -> QueryDict:
     return data
 
 
-def listing(request: HttpRequest, queue: Queue) -> Listing:
+def page_filters(query: QueryDict) -> tuple[QueryDict, dict[str, list[str]]]:
+    """The TicketFilter parameters of a page's query string, a requester's username turned into the creator id; and
+    the refusal of an unknown username."""
+    return _with_requester(filter_parameters(query), query.get(REQUESTER_PARAMETER, "").strip())
+
+
+def listing(request: HttpRequest, queue: SavedView) -> Listing:
     user = request.user
     assert isinstance(user, User)
     query = request.GET
     view = TicketViewSet(ordering=list(queue.ordering))  # the API's search fields and ordering allow-list
     api_request = Request(request)  # DRF's reading of the same query string
-    data, errors = _with_requester(filter_parameters(query), query.get(REQUESTER_PARAMETER, "").strip())
-    base = TicketFilter(data=queue.parameters(user), queryset=ticket_rows(user=user), request=request)
+    data, errors = page_filters(query)
+    base = TicketFilter(data=view_parameters(queue, user), queryset=ticket_rows(user=user), request=request)
     page_filter = TicketFilter(data=data, queryset=base.qs, request=request)
-    errors |= _refusals(page_filter)
+    errors |= filter_refusals(page_filter)
     ordering = _ordering(api_request, view)
     narrowed = bool(data) or bool(errors) or bool(query.get(SEARCH_PARAMETER, "").strip())
     if errors:
@@ -161,6 +125,28 @@ def listing(request: HttpRequest, queue: Queue) -> Listing:
     tickets = QueueSearch().filter_queryset(api_request, page_filter.qs, view)
     tickets = TicketOrderingFilter().filter_queryset(api_request, tickets, view)
     return Listing(queue, tickets, ordering, narrowed)
+
+
+def saved_filters(queue: SavedView, page: QueryDict, viewer: User) -> dict[str, list[str]]:
+    """What "Save this view" stores: the queue's own filter narrowed by the page's (the page never widens its queue).
+    A parameter in both keeps the values common to both ("me" standing for the viewer's id); none in common is a
+    refusal, since the view would list nothing."""
+    combined = {name: list(values) for name, values in queue.filters.items()}
+    me = str(viewer.pk)
+    for name in page:
+        asked = page.getlist(name)
+        if name not in combined:
+            combined[name] = asked
+            continue
+        common = [value for value in combined[name] if (me if value == ME else value) in asked]
+        if not common:
+            raise DomainValidationError(
+                f"{name}: the queue already asks for {', '.join(combined[name])}; nothing would match.",
+                field="filters",
+                code="invalid",
+            )
+        combined[name] = common
+    return combined
 
 
 def _with_requester(data: QueryDict, username: str) -> tuple[QueryDict, dict[str, list[str]]]:
@@ -175,15 +161,6 @@ def _with_requester(data: QueryDict, username: str) -> tuple[QueryDict, dict[str
     return data, {}
 
 
-def _refusals(page_filter: TicketFilter) -> dict[str, list[str]]:
-    """What the API's StrictFilterBackend refuses with a 400: the FilterSet's form errors and loose booleans."""
-    page_filter.is_valid()
-    errors = {name: [str(message) for message in messages] for name, messages in page_filter.errors.items()}
-    for name, message in loose_values(page_filter).items():
-        errors.setdefault(name, []).append(message)
-    return errors
-
-
 def _ordering(api_request: Request, view: TicketViewSet) -> list[str]:
     """The sort in the API's terms (for the column headers): the page's valid terms, else the queue's default."""
     terms = [term.strip() for term in api_request.query_params.get(ORDERING_PARAMETER, "").split(",") if term.strip()]
@@ -191,12 +168,8 @@ def _ordering(api_request: Request, view: TicketViewSet) -> list[str]:
     return list(valid or view.ordering)
 
 
-def queue_counts(user: User) -> list[tuple[Queue, int]]:
-    """Each queue the person may open with its number of tickets: one COUNT per queue ("all" by the visibility rule's
-    two-part count)."""
-    counts = []
-    for queue in queues_for(user):
-        tickets = TicketFilter(data=queue.parameters(user), queryset=ticket_rows(user=user)).qs
-        fast = not queue.filters and isinstance(tickets, CountsUnfiltered)
-        counts.append((queue, tickets.count_unfiltered() if fast else tickets.count()))
-    return counts
+def queue_counts(user: User, queues: list[SavedView]) -> list[tuple[SavedView, int | None]]:
+    """Each view beside the page with its number of tickets, all counted in one query (savedviews.selectors.view_counts;
+    past MAX_COUNTED_VIEWS a view is listed without a number)."""
+    counts = view_counts(user=user, views=queues)
+    return [(queue, counts.get(queue.pk)) for queue in queues]

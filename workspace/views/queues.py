@@ -1,5 +1,6 @@
-"""The agents' queues and bulk actions on their rows (docs/workspace/queues.md). HTTP only: the listing is
-workspace.queues over the API's filters, the writes are tickets.services.bulk."""
+"""The queues (saved views) and bulk actions on their rows (docs/workspace/queues.md). HTTP only: the listing is
+workspace.queues over the API's filters; the writes are tickets.services.bulk and savedviews.services ("Save this
+view")."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from savedviews.models import PEOPLES_VISIBILITIES, Column, SavedView, ViewVisibility, default_columns
+from savedviews.services import view_create
 from tickets.models import Category, Label, SlaStatus, TicketPriority, TicketStatus, TicketTemplate
 from tickets.selectors import active_agents
 from tickets.services.bulk import BulkAction, BulkResult, bulk_apply
@@ -27,11 +30,13 @@ from workspace.queues import (
     REQUESTER_PARAMETER,
     SEARCH_PARAMETER,
     Listing,
-    Queue,
     filter_parameters,
     listing,
+    page_filters,
     queue_counts,
     queue_for,
+    queues_for,
+    saved_filters,
 )
 
 TEMPLATE = "workspace/queues/queue.html"
@@ -44,7 +49,16 @@ class HtmxRequest(HttpRequest):
 # --- the page --------------------------------------------------------------------------------------------------------
 
 # Column headers that sort: the API's ordering field, and the direction of a first click (newest, most urgent first).
-SORTABLE_COLUMNS = {"key": "key", "title": "title", "status": "status", "priority": "-priority", "updated": "-updated_at"}
+SORTABLE_COLUMNS = {
+    "key": "key",
+    "title": "title",
+    "status": "status",
+    "priority": "-priority",
+    "created": "-created_at",
+    "updated": "-updated_at",
+    "due": "due_at",
+    "resolution_due": "resolution_due_at",
+}
 SORT_CHOICES = [
     ("-updated_at", "Updated, newest first"),
     ("updated_at", "Updated, oldest first"),
@@ -137,16 +151,19 @@ def _filter_context(request: HttpRequest, found: Listing) -> dict[str, Any]:
     }
 
 
-def _page_context(request: HttpRequest, queue: Queue, **extra: Any) -> dict[str, Any]:
+def _page_context(request: HttpRequest, queue: SavedView, **extra: Any) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
     found = listing(request, queue)
+    desk = works_the_desk(user)
     page = found.paginator().get_page(request.GET.get(PAGE_PARAMETER))
     query = request.GET
     return {
         "nav_section": "queues",
         "queue": queue,
-        "queues": queue_counts(user) if works_the_desk(user) else [],
+        "queues": queue_counts(user, queues_for(user)) if desk else [],
+        "columns": queue.columns,
+        "column_count": len(queue.columns) + 1 + int(is_agent(user)),
         "page": page,
         "rows": page.object_list,
         "narrowed": found.narrowed,
@@ -161,19 +178,79 @@ def _page_context(request: HttpRequest, queue: Queue, **extra: Any) -> dict[str,
         "transition_targets": [(status.value, status.label) for status in AGENT_TARGETS],
         "bulk_form": BulkForm(),
         "results": None,
+        "save_form": SaveViewForm(user=user, initial={"columns": queue.columns}) if desk else None,
         **_filter_context(request, found),
         **extra,
     }
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def queue_page(request: HttpRequest, queue: str) -> HttpResponse:
     """A queue: its tickets narrowed by the page's filters, search and sort, a page at a time, with the queues beside
-    it. Filters the API would refuse give the page again at 400 with the reasons next to the filters."""
+    it. Filters the API would refuse give the page again at 400 with the reasons next to the filters.
+
+    POST saves the page as a view of one's own ("Save this view": the queue's filters narrowed by the page's, its
+    sort, the chosen columns; personal or shared with one's roles) and goes to it."""
     current = queue_for(queue, request.user)
+    if request.method == "POST":
+        return _save_view(request, current)
     context = _page_context(request, current)
     return render(request, TEMPLATE, context, status=400 if context["filter_errors"] else 200)
+
+
+# --- save this view --------------------------------------------------------------------------------------------------
+
+
+class SaveViewForm(forms.Form):
+    """The name, who sees it and the columns; the filters and sort come from the page's query string."""
+
+    name = forms.CharField(max_length=SavedView._meta.get_field("name").max_length)
+    visibility = forms.ChoiceField(
+        choices=[(value.value, value.label) for value in PEOPLES_VISIBILITIES], initial=ViewVisibility.PERSONAL
+    )
+    roles: forms.ModelMultipleChoiceField[Group] = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    columns = forms.MultipleChoiceField(choices=Column.choices, initial=default_columns, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One's own roles only: a view is shared with the people one works with.
+        roles = self.fields["roles"]
+        assert isinstance(roles, forms.ModelMultipleChoiceField)
+        roles.queryset = user.groups.order_by("name")
+
+
+def _save_view(request: HttpRequest, queue: SavedView) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if not works_the_desk(user):
+        raise PermissionDenied("Saved views are for the people who work the desk.")
+    form = SaveViewForm(request.POST, user=user)
+    found = listing(request, queue)
+    view = None
+    if form.is_valid() and not found.errors:
+        data = form.cleaned_data
+        narrowing, _ = page_filters(request.GET)
+        view = call_service(
+            form,
+            lambda: view_create(
+                actor=user,
+                name=data["name"],
+                description=f"Saved from {queue.name}.",
+                filters=saved_filters(queue, narrowing, user),
+                ordering=found.ordering,
+                columns=[column for column in Column.values if column in data["columns"]],
+                visibility=data["visibility"],
+                roles=data["roles"],
+            ),
+        )
+    if view is None:
+        context = _page_context(request, queue, save_form=form, save_open=True)
+        return render(request, TEMPLATE, context, status=400)
+    messages.success(request, f'Saved the view "{view.name}".')
+    return redirect(reverse("workspace:queue", kwargs={"queue": view.address}))
 
 
 # --- bulk actions ----------------------------------------------------------------------------------------------------
@@ -290,4 +367,4 @@ def queue_bulk(request: HtmxRequest, queue: str) -> HttpResponse:
         context = _page_context(request, current, bulk_form=form, **_summary(form, results))
         return render(request, f"{TEMPLATE}#body", context)
     _flash(request, form, results)
-    return redirect(f"{reverse('workspace:queue', kwargs={'queue': current.slug})}?{request.GET.urlencode()}")
+    return redirect(f"{reverse('workspace:queue', kwargs={'queue': current.address})}?{request.GET.urlencode()}")
