@@ -12,7 +12,7 @@ import pytest
 from approvals.models import ApprovalProcessStepApprover
 from approvals.tests.factories import DelegationFactory, template_with
 from notifications import tokens
-from notifications.models import Channel, EmailStatus, Notification, NotificationEvent
+from notifications.models import Channel, EmailStatus, Notification, NotificationEvent, NotificationRule
 from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.smtp_server import Received, SmtpServer
 from tests.factories import UserFactory
@@ -225,6 +225,20 @@ def test_an_event_type_turned_off_sends_no_mail_but_keeps_the_inbox(
     client_for(creator).patch("/api/v1/me/notification-preferences/", {"status_changed": True}, format="json")
     committed(lambda: client_for(agent).post(f"/api/v1/tickets/{ticket.pk}/transition/", {"status": "closed"}))
     only_mail_to(smtp_server, creator)
+
+
+def test_a_rule_asking_only_for_e_mail_gives_nothing_to_who_turned_it_off(
+    smtp_server: SmtpServer, client_for: Any, committed: Any, worked_ticket: Any
+) -> None:
+    creator, agent, ticket = worked_ticket
+    NotificationRule.objects.filter(event_type=NotificationEvent.COMMENT_ADDED).update(is_active=False)  # the in-app one
+    NotificationRuleFactory(event_type=NotificationEvent.COMMENT_ADDED, notify_creator=True, channels=[Channel.EMAIL])
+    client_for(creator).patch("/api/v1/me/notification-preferences/", {"comment_added": False}, format="json")
+
+    committed(lambda: client_for(agent).post(f"/api/v1/tickets/{ticket.pk}/comments/", {"note": "Done."}, format="json"))
+
+    assert smtp_server.messages == []
+    assert not Notification.objects.filter(recipient=creator, event_type=NotificationEvent.COMMENT_ADDED).exists()
 
 
 def test_a_requester_who_cannot_see_the_ticket_hears_the_decision_without_its_title_or_links(
