@@ -140,6 +140,26 @@ def test_the_mails_of_one_ticket_are_one_thread_each_with_its_own_message_id(
     assert f"{person_name(agent)} commented: Toner arrived." in bodies(second)[0]
 
 
+def test_a_comment_redacted_before_its_mail_leaves_is_sent_redacted(
+    smtp_server: SmtpServer, client_for: Any, django_capture_on_commit_callbacks: Any, worked_ticket: Any
+) -> None:
+    creator, agent, ticket = worked_ticket
+    NotificationRuleFactory(event_type=NotificationEvent.COMMENT_ADDED, notify_creator=True, channels=[Channel.EMAIL])
+    client = client_for(agent)
+    with django_capture_on_commit_callbacks(execute=False) as mail_task:
+        posted = client.post(f"/api/v1/tickets/{ticket.pk}/comments/", {"note": "The password is hunter2"}, format="json")
+    assert posted.status_code == 201, posted.content
+
+    redact = f"/api/v1/tickets/{ticket.pk}/comments/{posted.json()['id']}/redact/"
+    assert client.post(redact, {"reason": "A password"}, format="json").status_code == 200
+    for callback in mail_task:  # the worker gets to the e-mail after the redaction
+        callback()
+
+    received, message = only_mail_to(smtp_server, creator)
+    assert b"hunter2" not in received.raw
+    assert f"{person_name(agent)} commented" in bodies(message)[0]
+
+
 def approval_links(text: str) -> list[tuple[str, str]]:
     return re.findall(r"Approve: (\S+)\n\s*Reject: (\S+)", text)
 
