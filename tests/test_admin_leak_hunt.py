@@ -29,6 +29,8 @@ from django.urls import URLPattern
 
 from approvals.models import ApprovalProcess
 from approvals.tests.factories import template_with
+from mailgate.models import InboundMessage
+from mailgate.tests.factories import InboundMessageFactory
 from notifications.models import Notification
 from notifications.tests.factories import NotificationFactory
 from permissions import services as permission_services
@@ -48,6 +50,9 @@ HIDDEN_SEARCH, SHOWN_SEARCH = HIDDEN[:-2], SHOWN[:-2]
 
 # Models whose rows name a ticket; the world plants one row of each on every marked ticket.
 TICKET_ROWS = (Ticket, TicketNote, Attachment, ApprovalProcess, TicketViewPermission, AccessRequest, Notification)
+# Models whose rows name a ticket and whose admin only supervisors open (superusers, holders of view_all_tickets): the
+# persona is refused even the rows of the ticket it may see. Planted and hunted like the others.
+SUPERVISOR_ONLY_ROWS = (InboundMessage,)
 
 # Routes of the admin site itself (not of a model admin) that show no data, each with the reason.
 EXEMPT_SITE_ROUTES = {
@@ -93,6 +98,7 @@ def plant(marker: str, suffix: str, *, creator: Any, role: Any, flow: Any) -> di
             ticket=ticket, requester=UserFactory(), reason=f"Reason {marker}"
         ),
         Notification: NotificationFactory(ticket=ticket, actor=creator, message=f"Message {marker}"),
+        InboundMessage: InboundMessageFactory(ticket=ticket, user=creator),  # its subject names the key and title
     }
 
 
@@ -288,7 +294,22 @@ def test_every_admin_model_that_names_a_ticket_has_planted_rows():
         if model is Ticket or any(field.related_model is Ticket for field in relations(model))
     }
 
-    assert naming == {label(model) for model in TICKET_ROWS}
+    assert naming == {label(model) for model in TICKET_ROWS + SUPERVISOR_ONLY_ROWS}
+
+
+@pytest.mark.parametrize("model", SUPERVISOR_ONLY_ROWS, ids=label)
+def test_supervisor_only_admins_refuse_the_persona_and_show_a_supervisor_every_row(model, world, staff):
+    view = f"{model._meta.app_label}.view_{model._meta.model_name}"
+    supervisor = Client()
+    supervisor.force_login(UserFactory(is_staff=True, perms=[view, "tickets.view_all_tickets"]))
+    pages = [admin_url(model), admin_url(model, f"{world.shown[model].pk}/change/")]
+
+    for page in pages:
+        assert staff.get(page).status_code == 403, page
+        response = supervisor.get(page)
+        assert response.status_code == 200, page
+        assert SHOWN in text_of(response), page
+    assert HIDDEN in text_of(supervisor.get(admin_url(model, f"{world.hidden[model].pk}/change/")))
 
 
 def test_the_grant_form_refuses_a_hidden_key_as_it_refuses_a_missing_one(world, staff):
