@@ -49,6 +49,9 @@ MARKER = "QZ9-LEAKHUNT-MARKER-4c7e1d"
 SEARCH = MARKER[:-3]
 TITLE = f"Merger plan {MARKER}"
 KEY = "SECRET-4711"
+# Words found only in the ticket's comment and in its custom field: full-text search (tickets.search) reads both.
+COMMENT_WORD = "Quokkacomment"
+FIELD_WORD = "Quokkafield"
 NO_SUCH_ID = 9_000_000_000_000  # a valid BIGINT that names nothing
 
 # People who cannot see the ticket, each in a different way.
@@ -119,7 +122,7 @@ def build_world() -> World:
         assignee=assignee,
         template=ticket_template,
         approval_template=flow,
-        custom_fields={"cost_centre": f"Custom field {MARKER}"},
+        custom_fields={"cost_centre": f"Custom field {MARKER} {FIELD_WORD}"},
         categories=[category],
         labels=[label],
     )
@@ -135,7 +138,9 @@ def build_world() -> World:
     approval_services.approval_decide(slot=first_slot, actor=approver, approve=True, comment=f"Approved {MARKER}")
 
     comment = ticket_services.comment_create(ticket=ticket, actor=creator, note=f"Comment {MARKER}")
-    comment = ticket_services.comment_update(comment=comment, actor=creator, note=f"Comment {MARKER} (edited)")
+    comment = ticket_services.comment_update(
+        comment=comment, actor=creator, note=f"Comment {MARKER} (edited) {COMMENT_WORD}"
+    )
     attachment = attachment_services.attachment_create(
         actor=creator, upload=upload(f"{MARKER}.txt", f"Contents {MARKER}\n".encode()), ticket=ticket
     )
@@ -429,7 +434,8 @@ def test_the_marker_is_there_for_those_who_may_see_the_ticket(world, db, client_
         f"/api/v1/approvals/?ticket={ticket}": ["Approved"],
         f"/api/v1/tickets/{ticket}/access-requests/": ["Reason", "Denied"],
         "/api/v1/access-requests/": ["Reason", "Denied"],
-        f"/api/v1/tickets/?search={SEARCH}": ["Merger plan"],
+        f"/api/v1/tickets/?search={COMMENT_WORD}": ["Merger plan"],
+        f"/api/v1/tickets/?search={FIELD_WORD}": ["Merger plan"],
     }
     for path, prefixes in expected.items():
         response = client.get(path)
@@ -505,6 +511,9 @@ def ticket_queries(world: World) -> list[dict[str, Any]]:
         {"search": KEY},
         {"search": "Merger plan"},
         {"search": "cost_centre"},
+        {"search": COMMENT_WORD},
+        {"search": FIELD_WORD},
+        {"search": f'"{COMMENT_WORD}" or {FIELD_WORD} -nothing'},
         {"status": TicketStatus.WAITING_APPROVAL},
         {"priority": TicketPriority.URGENT},
         {"visibility": TicketVisibility.RESTRICTED},
@@ -544,7 +553,7 @@ def test_ticket_list_search_filters_and_ordering_never_find_the_ticket(column, w
         assert world.ticket.pk not in [row["id"] for row in listed["results"]], params
         assert listed["count"] == len(listed["results"]) <= everything["count"], params
         assert_nothing_leaks(response, world, asked=query)
-    for term in [SEARCH, KEY, "Merger plan"]:
+    for term in [SEARCH, KEY, "Merger plan", COMMENT_WORD, FIELD_WORD]:
         assert client.get("/api/v1/tickets/", {"search": term}).json()["count"] == 0, term
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import UserFactory
@@ -250,3 +250,14 @@ def test_highlights_cost_one_query_per_page_whatever_its_length(carol, dave, cli
     # The same list without a search: the search adds its one highlights query and nothing per row.
     plain, _ = _count_queries(client, {"page_size": 100, "status": "draft"})
     assert many == plain + 1
+
+
+def test_the_document_changes_in_the_services_transaction_and_rolls_back_with_it(carol, client_for):
+    ticket = create(carol, "Badge", "")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        comment(ticket, carol, "The yakbadge is lost.")
+        raise RuntimeError("the caller's transaction fails after the comment")
+
+    assert search(client_for(carol), "yakbadge")["count"] == 0
+    assert TicketSearchDocument.objects.filter(ticket=ticket).count() == 1
