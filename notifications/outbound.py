@@ -1,6 +1,6 @@
 """What a notification's e-mail looks like (docs/notifications.md, "Outbound mail"): the subject, the threading and
 list headers, the plain-text and HTML bodies, and the absolute links they carry. The sending (who, when, retries) is
-`services.send_notification_emails`; what it resolved for each mail in bulk arrives here as `MailFacts`."""
+`services.send_notification_emails`, which resolves the names of the batch's timeline entries once (`mail_facts`)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from notifications import selectors
 from notifications.models import Notification, NotificationEvent
 from notifications.tokens import approval_token, reply_address, unsubscribe_token
 from tickets.models import Ticket
-from tickets.timeline_words import Sentence
+from tickets.timeline_words import Names, Sentence, describe, person_name
 
 
 def site_link(path: str) -> str:
@@ -87,6 +88,39 @@ class MailFacts:
     shows_ticket: bool
     sentence: Sentence | None = None
     approval_choices: list[ApprovalChoice] = field(default_factory=list)
+
+
+def _approval_choices(notification: Notification) -> list[ApprovalChoice]:
+    """The Approve and Reject links of each slot of the asked step that the recipient may decide now (approvals' own
+    rule: directly, or as the delegate of an approver); none once the step is decided."""
+    assert notification.ticket_id is not None
+    details = notification.note.event_details if notification.note is not None else None
+    step_id = details.get("step") if isinstance(details, dict) and isinstance(details.get("step"), int) else None
+    choices = []
+    for slot, route in selectors.decidable_slots(notification.recipient, ticket_id=notification.ticket_id, step_id=step_id):
+        named = person_name(slot.user) if slot.user is not None else f"Role {slot.role.name}" if slot.role else "A slot"
+        link = {"slot_id": slot.pk, "user_id": notification.recipient_id}
+        choices.append(
+            ApprovalChoice(
+                slot=named,
+                on_behalf_of=person_name(route.on_behalf_of) if route.on_behalf_of is not None else "",
+                approve_link=approval_link(**link, approve=True),
+                reject_link=approval_link(**link, approve=False),
+            )
+        )
+    return choices
+
+
+def mail_facts(notification: Notification, *, shows_ticket: bool, names: Names) -> MailFacts:
+    """What one mail needs beyond its row; `names` from tickets.timeline_words.names_for over the batch's entries."""
+    if not shows_ticket:
+        return MailFacts(shows_ticket=False)
+    asks_approval = notification.event_type == NotificationEvent.APPROVAL_REQUESTED
+    return MailFacts(
+        shows_ticket=True,
+        sentence=describe(notification.note, names) if notification.note is not None else None,
+        approval_choices=_approval_choices(notification) if asks_approval else [],
+    )
 
 
 def _subject(notification: Notification, *, shows_ticket: bool) -> str:

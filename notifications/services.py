@@ -28,7 +28,7 @@ from notifications.models import (
     NotificationRule,
 )
 from tickets.models import EventType, Ticket, TicketNote
-from tickets.timeline_words import describe, names_for, person_name
+from tickets.timeline_words import names_for
 from ticketsite.errors import DomainValidationError
 from ticketsite.services import model_update
 
@@ -239,28 +239,6 @@ def enqueue_notification_emails(*, notification_ids: list[int], attempt: int, de
     task.enqueue(notification_ids=notification_ids, attempt=attempt)
 
 
-def _approval_choices(notification: Notification) -> list[outbound.ApprovalChoice]:
-    """The Approve and Reject links of each slot of the asked step that the recipient may decide now (approvals' own
-    rule: directly, or as the delegate of an approver); none once the step is decided."""
-    assert notification.ticket_id is not None
-    details = notification.note.event_details if notification.note is not None else None
-    step_id = details.get("step") if isinstance(details, dict) and isinstance(details.get("step"), int) else None
-    choices = []
-    for slot, route in selectors.decidable_slots(notification.recipient, ticket_id=notification.ticket_id, step_id=step_id):
-        named = person_name(slot.user) if slot.user is not None else f"Role {slot.role.name}" if slot.role else "A slot"
-        on_behalf_of = person_name(route.on_behalf_of) if route.on_behalf_of is not None else ""
-        link = {"slot_id": slot.pk, "user_id": notification.recipient_id}
-        choices.append(
-            outbound.ApprovalChoice(
-                slot=named,
-                on_behalf_of=on_behalf_of,
-                approve_link=outbound.approval_link(**link, approve=True),
-                reject_link=outbound.approval_link(**link, approve=False),
-            )
-        )
-    return choices
-
-
 def send_notification_emails(*, notification_ids: list[int], attempt: int) -> dict[str, int]:
     """Send the pending e-mails of these notifications; run by the background task.
 
@@ -304,15 +282,7 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
         if not notification.recipient.is_active or not notification.recipient.email or not (can_see or is_requester_decision):
             skipped.append(notification)
             continue
-        facts = outbound.MailFacts(shows_ticket=can_see)
-        if can_see:
-            facts = outbound.MailFacts(
-                shows_ticket=True,
-                sentence=describe(notification.note, names) if notification.note is not None else None,
-                approval_choices=_approval_choices(notification)
-                if notification.event_type == NotificationEvent.APPROVAL_REQUESTED
-                else [],
-            )
+        facts = outbound.mail_facts(notification, shows_ticket=can_see, names=names)
         try:
             connection.send_messages([outbound.render_email(notification, facts)])
         except EMAIL_SEND_ERRORS as exc:

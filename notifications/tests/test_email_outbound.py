@@ -15,7 +15,7 @@ from notifications import tokens
 from notifications.models import Channel, EmailStatus, Notification, NotificationEvent, NotificationRule
 from notifications.tests.factories import NotificationRuleFactory
 from notifications.tests.smtp_server import Received, SmtpServer
-from tests.factories import UserFactory
+from tests.factories import RoleFactory, UserFactory
 from tickets.models import Ticket, TicketStatus, TicketVisibility
 from tickets.tests.factories import TicketFactory
 from tickets.timeline_words import person_name
@@ -188,6 +188,25 @@ def test_an_approver_gets_approve_and_reject_links_for_their_slot(
     assert 'You may also reply to this e-mail with "approve", or "reject: <your reason>".' in text
     assert f'href="{approve}"' in html and f'href="{reject}"' in html
     assert "reject: your reason" in html
+
+
+def test_an_approver_who_may_decide_two_slots_of_the_step_gets_links_for_each_named(
+    smtp_server: SmtpServer, client_for: Any, committed: Any
+) -> None:
+    managers = RoleFactory(name="Managers")
+    approver = UserFactory(roles=[managers])
+    ticket = TicketFactory(created_by=UserFactory(), approval_template=template_with(("all", [approver, managers])))
+
+    committed(lambda: submit(client_for, ticket))
+
+    _, message = only_mail_to(smtp_server, approver)
+    text, _ = bodies(message)
+    by_user, by_role = ApprovalProcessStepApprover.objects.filter(ticket=ticket).order_by("id")
+    assert f"{person_name(approver)}:\n  Approve: " in text and "Role Managers:\n  Approve: " in text
+    assert [tokens.read_approval_token(link_token(approve, "approval")) for approve, _ in approval_links(text)] == [
+        tokens.ApprovalToken(by_user.pk, approver.pk, True),
+        tokens.ApprovalToken(by_role.pk, approver.pk, True),
+    ]
 
 
 def test_a_delegate_gets_the_links_of_the_slot_they_stand_in_for(
