@@ -84,7 +84,13 @@ def test_time_to_resolve(world):
         {"category": world.software.pk, "name": "Software", "count": 1, "median_seconds": 43200.0, "p90_seconds": 43200.0},
     ]
     assert body["by_template"] == [
-        {"template": world.laptop.pk, "name": "Laptop request", "count": 2, "median_seconds": 36 * HOUR, "p90_seconds": 45.6 * HOUR},
+        {
+            "template": world.laptop.pk,
+            "name": "Laptop request",
+            "count": 2,
+            "median_seconds": 36 * HOUR,
+            "p90_seconds": 45.6 * HOUR,
+        },
         {"template": None, "name": "No template", "count": 1, "median_seconds": 12 * HOUR, "p90_seconds": 12 * HOUR},
     ]
 
@@ -94,7 +100,13 @@ def test_approval_cycle(world):
 
     template = world.manager_approval.pk
     assert body["by_template"] == [
-        {"approval_template": template, "name": "Manager approval", "count": 2, "median_seconds": 7200.0, "p90_seconds": 10080.0}
+        {
+            "approval_template": template,
+            "name": "Manager approval",
+            "count": 2,
+            "median_seconds": 7200.0,
+            "p90_seconds": 10080.0,
+        }
     ]
     assert body["by_step"] == [
         {
@@ -123,8 +135,20 @@ def test_approver_workload_for_the_desk(world):
 
     assert body == {
         "approvers": [
-            {"user": world.people["approver1"].pk, "role": None, "name": "approver1", "pending": 2, "oldest_since": "2026-11-20T00:00:00Z"},
-            {"user": None, "role": world.purchasing.pk, "name": "Purchasing (role)", "pending": 1, "oldest_since": "2026-11-24T10:00:00Z"},
+            {
+                "user": world.people["approver1"].pk,
+                "role": None,
+                "name": "approver1",
+                "pending": 2,
+                "oldest_since": "2026-11-20T00:00:00Z",
+            },
+            {
+                "user": None,
+                "role": world.purchasing.pk,
+                "name": "Purchasing (role)",
+                "pending": 1,
+                "oldest_since": "2026-11-24T10:00:00Z",
+            },
         ]
     }
 
