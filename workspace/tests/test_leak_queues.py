@@ -1,5 +1,6 @@
 """Leak hunt of the queues and their bulk actions: every queue, searched, filtered by every id of the hidden ticket and
-sorted by every column, and every bulk action aimed at the hidden ticket, by each person who cannot see it."""
+sorted by every column, and every bulk action aimed at the hidden ticket, by each person who cannot see it; saved views
+shared with a role or kept by someone else are not found, and no view's count includes the hidden ticket."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from tests.factories import UserFactory
+from savedviews.selectors import view_counts
+from savedviews.tests.factories import SavedViewFactory
+from tests.factories import RoleFactory, UserFactory
 from tests.test_leak_hunt import COLUMNS, KEY, MARKER, SEARCH, TITLE, World, text_of
 from tickets.api.views.tickets import TicketViewSet
 from tickets.models import TicketNote, TicketPriority, TicketStatus
@@ -160,3 +163,68 @@ def test_the_hunt_would_see_the_ticket_where_it_is_visible(queue_world):
     )
     assert response.status_code == 302
     assert MARKER not in text_of(response)
+
+
+# --- saved views (the queues people add) -----------------------------------------------------------------------------
+
+
+def test_views_shared_with_a_role_or_kept_by_someone_else_are_not_found(queue_world):
+    """A view named with the marker, shared with a role none of the columns holds, and one kept by its owner: neither
+    opens (404, as a view that does not exist) nor shows in anyone's list of queues."""
+    role = RoleFactory()
+    owner = UserFactory(perms=["tickets.work_on_ticket"], roles=[role])
+    label = [str(queue_world.ids["label"])]
+    shared = SavedViewFactory(owner=owner, name=f"Shared {MARKER}", visibility="roles", roles=[role], filters={"label": label})
+    personal = SavedViewFactory(owner=owner, name=f"Personal {MARKER}", filters={"label": label})
+    queue_world.ids.update({"view:shared": shared.pk, "view:personal": personal.pk, "view:none": 9_000_000_000_000})
+
+    for name in ["view:shared", "view:personal", "view:none"]:
+        hunt(queue_world, "queue", {"queue": name}, expect_404=True)
+        hunt(
+            queue_world,
+            "queue-bulk",
+            {"queue": name},
+            method="post",
+            data=bulk_body(queue_world, BULK_BODIES[0]),
+            expect_404=True,
+        )
+    hunt(queue_world, "queue", {"queue": "queue:all"})  # the list of queues beside the page: no marker
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_the_count_of_a_view_never_includes_the_hidden_ticket(column, queue_world):
+    person = queue_world.people[column]
+    ids = queue_world.ids
+    views = [
+        SavedViewFactory(owner=person, name="By label", filters={"label": [str(ids["label"])]}),
+        SavedViewFactory(owner=person, name="By requester", filters={"creator": [str(ids["creator"])]}),
+        SavedViewFactory(owner=person, name="By status", filters={"status": ["waiting_approval"], "priority": ["urgent"]}),
+    ]
+
+    assert view_counts(user=person, views=views) == {view.pk: 0 for view in views}
+    if column == "agent":  # the one column with the queues beside the page
+        client = Client()
+        client.force_login(person)
+        text = text_of(client.get("/queues/all/"))
+        assert '<span>By label</span> <span class="queue-count">0<' in text
+        assert '<span>By status</span> <span class="queue-count">0<' in text
+
+
+def test_the_count_of_a_view_includes_the_ticket_where_it_is_visible(queue_world):
+    """The control: the same views count the ticket for someone who sees every ticket."""
+    sees_all = UserFactory(perms=["tickets.view_all_tickets", "tickets.work_on_ticket"])
+    view = SavedViewFactory(owner=sees_all, filters={"label": [str(queue_world.ids["label"])]})
+
+    assert view_counts(user=sees_all, views=[view]) == {view.pk: 1}
+
+
+def test_saving_a_view_from_a_page_naming_the_hidden_ticket_reveals_nothing(queue_world):
+    for params in [{"label": queue_world.ids["label"]}, {"q": SEARCH}, {"requester": queue_world.ticket.created_by.username}]:
+        hunt(
+            queue_world,
+            "queue",
+            QUEUE_SPECS["all"],
+            method="post",
+            data={"name": f"Saved {urlencode(params)}", "visibility": "personal", "columns": ["title", "status"]},
+            query=urlencode(params),
+        )

@@ -179,6 +179,8 @@ def _page_context(request: HttpRequest, queue: SavedView, **extra: Any) -> dict[
         "bulk_form": BulkForm(),
         "results": None,
         "save_form": SaveViewForm(user=user, initial={"columns": queue.columns}) if desk else None,
+        # What a view keeps: the filters and the sort, not the search words nor the page.
+        "save_query": _query(query, **{SEARCH_PARAMETER: None, PAGE_PARAMETER: None}),
         **_filter_context(request, found),
         **extra,
     }
