@@ -8,6 +8,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -156,6 +157,19 @@ class ApproverWorkloadSerializer(serializers.Serializer):
     approvers = ApproverLoadSerializer(many=True)
 
 
+class ExportNotReadyErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="export_not_ready")
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ExportNotReadyResponseSerializer(serializers.Serializer):
+    """409: the export is still being written."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ExportNotReadyErrorSerializer(many=True)  # type: ignore[assignment]
+
+
 class TicketExportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     format = serializers.CharField(source="file_format")
@@ -173,7 +187,7 @@ END_ERRORS = extend_validation_errors(["invalid"], field_name="end", methods=["g
 
 
 class BacklogView(APIView):
-    @extend_schema(operation_id="reports_backlog", responses=BacklogSerializer, tags=["reports"])
+    @extend_schema(operation_id="reports_backlog", responses=BacklogSerializer)
     def get(self, request: Request) -> Response:
         return Response(BacklogSerializer(selectors.backlog(user=request.user)).data)
 
@@ -181,9 +195,7 @@ class BacklogView(APIView):
 @PERIOD_ERRORS
 @END_ERRORS
 class ThroughputView(APIView):
-    @extend_schema(
-        operation_id="reports_created_resolved", parameters=PERIOD_PARAMETERS, responses=ThroughputSerializer, tags=["reports"]
-    )
+    @extend_schema(operation_id="reports_created_resolved", parameters=PERIOD_PARAMETERS, responses=ThroughputSerializer)
     def get(self, request: Request) -> Response:
         period = period_of(request)
         weeks = selectors.created_and_resolved(user=request.user, period=period)
@@ -197,7 +209,6 @@ class TimeToResolveView(APIView):
         operation_id="reports_time_to_resolve",
         parameters=PERIOD_PARAMETERS,
         responses=TimeToResolveSerializer,
-        tags=["reports"],
     )
     def get(self, request: Request) -> Response:
         period = period_of(request)
@@ -213,9 +224,7 @@ class TimeToResolveView(APIView):
 @PERIOD_ERRORS
 @END_ERRORS
 class ApprovalCycleView(APIView):
-    @extend_schema(
-        operation_id="reports_approval_cycle", parameters=PERIOD_PARAMETERS, responses=ApprovalCycleSerializer, tags=["reports"]
-    )
+    @extend_schema(operation_id="reports_approval_cycle", parameters=PERIOD_PARAMETERS, responses=ApprovalCycleSerializer)
     def get(self, request: Request) -> Response:
         period = period_of(request)
         cycle = selectors.approval_cycle(user=request.user, period=period)
@@ -227,7 +236,7 @@ class ApprovalCycleView(APIView):
 class ApproverWorkloadView(APIView):
     permission_classes = [IsAuthenticated, MayReadDeskReports]
 
-    @extend_schema(operation_id="reports_approver_workload", responses=ApproverWorkloadSerializer, tags=["reports"])
+    @extend_schema(operation_id="reports_approver_workload", responses=ApproverWorkloadSerializer)
     def get(self, request: Request) -> Response:
         return Response(ApproverWorkloadSerializer({"approvers": selectors.approver_workload(user=request.user)}).data)
 
@@ -267,7 +276,6 @@ class TicketExportView(APIView):
             ),
         ],
         responses={200: FILE, 202: TicketExportSerializer},
-        tags=["exports"],
     )
     def get(self, request: Request) -> Any:
         # Every visible ticket the list would give for the same parameters, as a file; more than
@@ -285,7 +293,7 @@ class TicketExportView(APIView):
 
 
 class ExportDetailView(APIView):
-    @extend_schema(operation_id="exports_retrieve", responses=TicketExportSerializer, tags=["exports"])
+    @extend_schema(operation_id="exports_retrieve", responses=TicketExportSerializer)
     def get(self, request: Request, pk: str) -> Response:
         # One of the caller's own background exports; anyone else's is a 404.
         return Response(TicketExportSerializer(selectors.export_get(user=request.user, export_id=pk)).data)
@@ -294,7 +302,7 @@ class ExportDetailView(APIView):
 class ExportDownloadView(APIView):
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(operation_id="exports_download", responses={200: FILE}, tags=["exports"])
+    @extend_schema(operation_id="exports_download", responses={200: FILE, 409: ExportNotReadyResponseSerializer})
     def get(self, request: Request, pk: str) -> Any:
         # The file of one of the caller's own finished exports; not finished yet: 409 export_not_ready.
         return stored_export_response(selectors.ready_export_get(user=request.user, export_id=pk))

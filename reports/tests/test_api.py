@@ -5,9 +5,11 @@ SPEC's error shape. Called through DRF's request factory, as the compliance repo
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from reports import api
@@ -209,3 +211,14 @@ def test_the_api_answers_in_a_fixed_number_of_queries(more, world, django_assert
     with django_assert_num_queries(1):
         call(api.ApproverWorkloadView, agent)
     assert body["total"] == 3 + more
+
+
+def test_without_dates_the_period_is_the_last_twelve_iso_weeks(world):
+    today = timezone.localdate()
+
+    body = body_of(call(api.ThroughputView, world.people["agent"]))
+
+    assert body["end"] == today.isoformat()
+    assert len(body["weeks"]) == 12
+    assert body["weeks"][-1]["starts_on"] == (today - timedelta(days=today.weekday())).isoformat()
+    assert body["start"] == body["weeks"][0]["starts_on"]
