@@ -45,6 +45,7 @@ FLOOR_SQL = "floor: list, raw SQL only"
 TICKETS, APPROVALS, NOTIFICATIONS = "/api/v1/tickets/", "/api/v1/approvals/", "/api/v1/notifications/"
 FLOOR_PATH = "/bench/floor/tickets/"
 SLA_TICK = "sla_tick"
+SEARCH = "search"
 
 
 def label(size: int) -> str:
@@ -316,6 +317,11 @@ def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, s
         log(f"{label(size)}: {SLA_TICK} over the tickets under way (bench/sla.py)")
         tick = subprocess.run([str(PYTHON), "-m", "bench.sla"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
         outcome[SLA_TICK] = json.loads(tick.stdout.strip().splitlines()[-1])
+    if not args.only or SEARCH in args.only:
+        log(f"{label(size)}: {SEARCH}, full-text against substring (bench/search.py)")
+        command = [str(PYTHON), "-m", "bench.search"]
+        found = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        outcome[SEARCH] = json.loads(found.stdout.strip().splitlines()[-1])
     plan_path.unlink()
     result_path.unlink()
     if not args.keep:
@@ -423,6 +429,20 @@ def markdown(run: dict[str, Any]) -> str:
             f"second tick {t['second']['looked_at']} looked at, {t['second']['seconds']} s, {t['second']['queries']} queries"
             for o in outcomes
             if (t := o.get(SLA_TICK))
+        )
+        + ".",
+        "",
+        "Search in process (bench/search.py; p50/p95 ms, full-text through the list endpoint against the old substring "
+        "search's queries): "
+        + "; ".join(
+            f"{label(o['size'])}: "
+            + ", ".join(
+                f"{w['word']} ({w['full_text']['matches']} found) {w['full_text']['p50_ms']}/{w['full_text']['p95_ms']} "
+                f"against {w['substring']['p50_ms']}/{w['substring']['p95_ms']}"
+                for w in searched["words"].values()
+            )
+            for o in outcomes
+            if (searched := o.get(SEARCH))
         )
         + ".",
         "",

@@ -6,6 +6,7 @@ import factory
 
 from tests.factories import UserFactory
 from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketTemplate, TicketVisibility
+from tickets.search import document_refresh
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -68,6 +69,12 @@ class TicketFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.labels.set(extracted)
 
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        # The services keep every ticket's search document current; a row made here gets the one they would build.
+        if create:
+            document_refresh(ticket_ids=[self.pk])
+
 
 class RestrictedTicketFactory(TicketFactory):
     visibility = TicketVisibility.RESTRICTED
@@ -78,12 +85,18 @@ class CommentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = TicketNote
+        skip_postgeneration_save = True
 
     ticket = factory.SubFactory(TicketFactory)
     system = False
     note = factory.Sequence(lambda n: f"Comment {n}")
     created_by = factory.SelfAttribute("ticket.created_by")
     updated_by = factory.SelfAttribute("created_by")
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        if create:
+            document_refresh(ticket_ids=[self.ticket_id])
 
 
 class AttachmentFactory(factory.django.DjangoModelFactory):
