@@ -17,6 +17,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -98,19 +99,20 @@ def _run_dovecot(root: Path, *, user: str, password: str) -> Iterator[ImapServer
             _config(root, port=port, account=account.pw_name, group=group, uid=account.pw_uid, gid=account.pw_gid)
         )
         output = (root / "dovecot.out").open("wb")
-        process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(config)], stdout=output, stderr=subprocess.STDOUT)
+        # A process group of its own: the master and the processes it started are stopped together.
+        process = subprocess.Popen(
+            [str(DOVECOT), "-F", "-c", str(config)], stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             if _wait_until_ready(process, root, port):
                 yield ImapServer(host="127.0.0.1", port=port, user=user, password=password)
                 return
             last_failure = _read_logs(root)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            # Killed, not shut down: nothing of a throwaway server needs saving, and dovecot's orderly shutdown takes a
+            # second or two.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             output.close()
     pytest.fail(f"dovecot did not start in {START_ATTEMPTS} attempts; its last log:\n{last_failure}")
 

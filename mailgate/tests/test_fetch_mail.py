@@ -135,6 +135,17 @@ def test_automatic_mail_is_ignored_and_marked(mailbox):
     assert mailbox.flags() == {"Out of office": PROCESSED}
 
 
+def test_an_oversize_message_is_refused_and_marked(mailbox, settings):
+    settings.MAIL_MAX_MESSAGE_BYTES = 2000
+    mailbox.deliver(message(sender=UserFactory().email, to=INTAKE, subject="Huge", body="x" * 3000))
+
+    assert fetch_mail() == summary(fetched=1, refused=1)
+
+    assert not Ticket.objects.exists()
+    assert "more than the limit of 2000" in InboundMessage.objects.get().reason
+    assert mailbox.flags() == {"Huge": PROCESSED}
+
+
 # --- once and only once ----------------------------------------------------------------------------------------------
 
 

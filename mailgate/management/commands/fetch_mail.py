@@ -23,7 +23,9 @@ class Command(BaseCommand):
         "XOAUTH2 when MAIL_IMAP_OAUTH2_TOKEN is set) and hand each to the mail gateway: replies become comments or "
         "approval decisions, mail to the intake address tickets. Each processed message is marked \\Seen and "
         "$TicketsiteProcessed on the server and never fetched again; a message whose processing failed is logged and "
-        "tried again on the next run. Prints one summary line per run."
+        "tried again on the next run. Prints one summary line per run (fetched, processed: became a comment, ticket or "
+        "decision, ignored, refused, repeated: seen before and not acted on again, errors). Exit status 1 when the "
+        "server failed or a message could not be processed, 2 for bad options or settings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
