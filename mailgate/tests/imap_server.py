@@ -42,6 +42,8 @@ class ImapServer(NamedTuple):
     port: int
     user: str
     password: str
+    # The user's maildir, as dovecot keeps it (a folder is the directory "." + its name).
+    maildir: Path
 
     def url(self, folder: str = "INBOX") -> str:
         """The MAIL_IMAP_URL of `folder` on this server (no TLS)."""
@@ -50,6 +52,13 @@ class ImapServer(NamedTuple):
     def connect(self) -> BaseMailBox:
         """A logged-in client, for the tests' own IMAP commands (APPEND, looking at flags)."""
         return MailBoxUnencrypted(self.host, self.port, timeout=10).login(self.user, self.password, initial_folder=None)
+
+    def forbid_keywords(self, folder: str) -> None:
+        """Make `folder` keep no keywords, as some servers' folders do: an ACL without the right to write flags other
+        than \\Seen and \\Deleted (dovecot's acl plugin), so its PERMANENTFLAGS are just (\\Deleted \\Seen)."""
+        acl = self.maildir / f".{folder}" / "dovecot-acl"
+        acl.write_text("owner lrsipekxta\n")
+        acl.chmod(0o644)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +114,7 @@ def _run_dovecot(root: Path, *, user: str, password: str) -> Iterator[ImapServer
         )
         try:
             if _wait_until_ready(process, root, port):
-                yield ImapServer(host="127.0.0.1", port=port, user=user, password=password)
+                yield ImapServer("127.0.0.1", port, user, password, maildir=mail / user / "Maildir")
                 return
             last_failure = _read_logs(root)
         finally:
@@ -134,6 +143,11 @@ default_internal_user = {account}
 default_internal_group = {group}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
+# Folder ACLs (dovecot-acl files; none by default: the owner may do anything), for ImapServer.forbid_keywords.
+mail_plugins = acl
+plugin {{
+  acl = vfile
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd

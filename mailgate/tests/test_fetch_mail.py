@@ -200,9 +200,9 @@ def test_a_message_someone_read_is_processed_and_a_deleted_one_left_alone(mailbo
     assert mailbox.flags() == {"Read in a mail client": PROCESSED, "Deleted": {"\\Deleted"}}
 
 
-def test_without_keywords_seen_marks_what_was_processed(mailbox, monkeypatch):
-    """A server whose folders keep no keywords (PERMANENTFLAGS without \\*): unseen mail is fetched, then marked seen."""
-    monkeypatch.setattr(imap, "_keywords_allowed", lambda client: False)
+def test_without_keywords_seen_marks_what_was_processed(mailbox):
+    """A folder that keeps no keywords (PERMANENTFLAGS without \\*): unseen mail is fetched, then marked seen."""
+    mailbox.server.forbid_keywords(mailbox.folder)
     alice = UserFactory()
     mailbox.deliver(message(sender=alice.email, to=INTAKE, subject="Unseen"))
     mailbox.deliver(message(sender=alice.email, to=INTAKE, subject="Seen"), flags=("\\Seen",))
