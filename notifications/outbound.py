@@ -31,6 +31,10 @@ def ticket_link(ticket: Ticket) -> str:
     return site_link(reverse("workspace:ticket", kwargs={"key": ticket.key}))
 
 
+def preferences_link() -> str:
+    return site_link(reverse("workspace:notification-preferences"))
+
+
 def unsubscribe_link(*, user_id: int, event_type: str) -> str:
     token = unsubscribe_token(user_id=user_id, event_type=event_type)
     return site_link(reverse("workspace:mail-unsubscribe", kwargs={"token": token}))
@@ -148,6 +152,7 @@ def render_email(notification: Notification, facts: MailFacts) -> mail.EmailMult
         "approval_choices": facts.approval_choices if shown else [],
         "can_reply": shown is not None,
         "unsubscribe_link": unsubscribe,
+        "preferences_link": preferences_link(),
     }
     headers = {
         "Message-ID": make_msgid(domain=mail_domain()),

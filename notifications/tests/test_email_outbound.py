@@ -109,9 +109,11 @@ def test_a_status_change_mail_names_the_ticket_threads_and_can_be_replied_to_and
     assert f"Open the ticket: {ticket_link}" in text
     assert "Reply to this e-mail to add a comment to the ticket." in text
     assert unsubscribe_link in text
+    assert f"Choose which e-mails you get: {SITE}/notifications/preferences/" in text
     assert "Replaced the toner &lt;cartridge&gt;" in html and "<cartridge>" not in html
     assert f'href="{ticket_link}"' in html
     assert f'href="{unsubscribe_link}"' in html
+    assert f'href="{SITE}/notifications/preferences/"' in html
     assert Notification.objects.get(recipient=creator).email_status == EmailStatus.SENT
 
 
