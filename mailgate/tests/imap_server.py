@@ -13,6 +13,7 @@ against the passdb like a password), so both login paths meet a real server.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -102,6 +103,7 @@ def _run_dovecot(root: Path, *, user: str, password: str) -> Iterator[ImapServer
         os.chown(mail, account.pw_uid, account.pw_gid)
     last_failure = ""
     for _ in range(START_ATTEMPTS):
+        shutil.rmtree(root / "run", ignore_errors=True)  # no socket of an attempt that failed
         port = _free_port()
         config = root / "dovecot.conf"
         config.write_text(
@@ -120,7 +122,8 @@ def _run_dovecot(root: Path, *, user: str, password: str) -> Iterator[ImapServer
         finally:
             # Killed, not shut down: nothing of a throwaway server needs saving, and dovecot's orderly shutdown takes a
             # second or two.
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # gone already: a start that failed
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             output.close()
     pytest.fail(f"dovecot did not start in {START_ATTEMPTS} attempts; its last log:\n{last_failure}")
