@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from approvals.models import ApprovalProcessStepApprover, SlotStatus
+from approvals.tests.factories import template_with
 from mailgate import imap
 from mailgate.imap import PROCESSED_KEYWORD, ImapMailboxAddress, ImapSecurity, parse_imap_url
 from mailgate.models import InboundMessage, InboundOutcome, InboundSource
@@ -19,7 +21,8 @@ from mailgate.tests.imap_server import ImapServer, imap_folder, imap_server  # n
 from mailgate.tests.mails import message, reply
 from notifications.tokens import reply_address
 from tests.factories import UserFactory
-from tickets.models import Ticket, TicketNote
+from tickets.models import Ticket, TicketNote, TicketStatus
+from tickets.services import tickets as ticket_services
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +88,20 @@ def test_a_reply_becomes_a_comment_and_is_marked_processed_on_the_server(mailbox
     record = InboundMessage.objects.get()
     assert (record.source, record.outcome, record.user, record.ticket) == (InboundSource.IMAP, "comment", alice, ticket)
     assert mailbox.flags() == {"Re: printer": PROCESSED}
+
+
+def test_an_approvers_reply_approve_decides_the_approval(mailbox):
+    alice, erin = UserFactory(), UserFactory()
+    draft = ticket_services.ticket_create(actor=alice, title="New laptop", approval_template=template_with(("all", [erin])))
+    ticket = ticket_services.ticket_transition(ticket=draft, actor=alice, to_status=TicketStatus.WAITING_APPROVAL)
+    mailbox.deliver(reply(user=erin, ticket=ticket, subject="Re: laptop", body="Approve\nWithin budget."))
+
+    assert fetch_mail() == summary(fetched=1, processed=1)
+
+    slot = ApprovalProcessStepApprover.objects.get(ticket=ticket)
+    assert (slot.status, slot.acted_by, slot.comment) == (SlotStatus.APPROVED, erin, "Within budget.")
+    assert InboundMessage.objects.get().outcome == InboundOutcome.APPROVAL
+    assert mailbox.flags() == {"Re: laptop": PROCESSED}
 
 
 def test_mail_to_the_intake_address_from_a_known_user_becomes_a_ticket(mailbox):
