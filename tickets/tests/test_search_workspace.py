@@ -31,6 +31,7 @@ def test_the_search_box_lists_matches_with_where_they_matched_and_hides_what_the
     other = page(outsider, q="kiwiserial")
 
     assert hidden.key in allowed and shared.key in allowed
+    assert allowed.index(shared.key) < allowed.index(hidden.key)  # by relevance: the description above the comment
     assert "In a comment by carol:" in allowed
     assert "<mark>kiwiserial</mark>" in allowed
     assert "In the description:" in allowed
