@@ -247,7 +247,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "delegations", "description": "Approvers' proxies for a period."},
         {"name": "grants", "description": "Who else may view a restricted ticket (view permissions)."},
         {"name": "access requests", "description": "Asking for, approving and denying access to a restricted ticket."},
-        {"name": "notifications", "description": "The in-app inbox and the notification rules."},
+        {"name": "notifications", "description": "The in-app inbox, the notification rules, and the caller's e-mail preferences."},
         {"name": "directory", "description": "Users, roles and the signed-in person (read only)."},
         {"name": "service levels", "description": "Business calendars and SLA policies (docs/service-levels.md)."},
     ],
