@@ -277,10 +277,11 @@ def test_a_message_whose_processing_raises_is_logged_left_unmarked_and_the_rest_
 # --- logging in -------------------------------------------------------------------------------------------------------
 
 
-def test_xoauth2_logs_in_with_the_token_instead_of_the_password(mailbox, imap_server, settings):  # noqa: F811
+def test_xoauth2_logs_in_with_the_token_instead_of_the_password(mailbox, settings):
     # The test server takes the password as the access token (imap_server.py); the URL carries none.
-    settings.MAIL_IMAP_URL = f"imap://{imap_server.user}@{imap_server.host}:{imap_server.port}/{mailbox.folder}"
-    settings.MAIL_IMAP_OAUTH2_TOKEN = imap_server.password
+    server = mailbox.server
+    settings.MAIL_IMAP_URL = f"imap://{server.user}@{server.host}:{server.port}/{mailbox.folder}"
+    settings.MAIL_IMAP_OAUTH2_TOKEN = server.password
     mailbox.deliver(message(sender=UserFactory().email, to=INTAKE, subject="By XOAUTH2"))
 
     assert fetch_mail() == summary(fetched=1, processed=1)
@@ -290,15 +291,16 @@ def test_xoauth2_logs_in_with_the_token_instead_of_the_password(mailbox, imap_se
         fetch_mail()
 
 
-def test_a_wrong_password_fails_the_run_without_showing_the_password(mailbox, imap_server, settings):  # noqa: F811
-    settings.MAIL_IMAP_URL = imap_server.url(mailbox.folder).replace(imap_server.password, "wrong-secret")
+def test_a_wrong_password_fails_the_run_without_showing_the_password(mailbox, settings):
+    server = mailbox.server
+    settings.MAIL_IMAP_URL = server.url(mailbox.folder).replace(server.password, "wrong-secret")
     mailbox.deliver(message(sender=UserFactory().email, to=INTAKE, subject="Waits"))
 
     with pytest.raises(CommandError, match="Authentication failed") as failure:
         fetch_mail()
 
     assert "wrong-secret" not in str(failure.value)
-    assert f"{mailbox.folder} of {imap_server.user} at 127.0.0.1:{imap_server.port}" in str(failure.value)
+    assert f"{mailbox.folder} of {server.user} at 127.0.0.1:{server.port}" in str(failure.value)
     assert not InboundMessage.objects.exists()
     assert mailbox.flags() == {"Waits": set()}
 
