@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import cast
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
@@ -129,6 +131,17 @@ class _RawMailMessage(MailMessage):
     def __init__(self, fetch_data: list[object]) -> None:
         super().__init__(fetch_data)
         self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
+
+
+def current_oauth2_token() -> str:
+    """The XOAUTH2 access token for this run: MAIL_IMAP_OAUTH2_TOKEN_FILE read now (a refresher outside the app keeps
+    it current; tokens last about an hour), else MAIL_IMAP_OAUTH2_TOKEN; empty: log in with the URL's password."""
+    if settings.MAIL_IMAP_OAUTH2_TOKEN_FILE:
+        try:
+            return Path(settings.MAIL_IMAP_OAUTH2_TOKEN_FILE).read_text().strip()
+        except OSError as error:
+            raise MailboxUnavailable(f"cannot read MAIL_IMAP_OAUTH2_TOKEN_FILE: {error.strerror}") from error
+    return str(settings.MAIL_IMAP_OAUTH2_TOKEN)
 
 
 def fetch_mail(address: ImapMailboxAddress, *, oauth2_token: str = "", limit: int) -> FetchSummary:

@@ -247,7 +247,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "delegations", "description": "Approvers' proxies for a period."},
         {"name": "grants", "description": "Who else may view a restricted ticket (view permissions)."},
         {"name": "access requests", "description": "Asking for, approving and denying access to a restricted ticket."},
-        {"name": "notifications", "description": "The in-app inbox, the notification rules, and the caller's e-mail preferences."},
+        {
+            "name": "notifications",
+            "description": "The in-app inbox, the notification rules, and the caller's e-mail preferences.",
+        },
         {"name": "directory", "description": "Users, roles and the signed-in person (read only)."},
         {"name": "service levels", "description": "Business calendars and SLA policies (docs/service-levels.md)."},
     ],
@@ -301,10 +304,14 @@ MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1
 MAIL_SENDER_RATE_PER_HOUR = env.int("MAIL_SENDER_RATE_PER_HOUR", default=30)
 # Approve/Reject links in "approval requested" mail stay valid this long (and only while the slot is actionable).
 MAIL_APPROVAL_LINK_MAX_AGE_DAYS = env.int("MAIL_APPROVAL_LINK_MAX_AGE_DAYS", default=7)
-# The mailbox `manage.py fetch_mail` polls: imap+ssl://user:pass@host:993/INBOX (or imap:// for STARTTLS-less, tests).
+# The mailbox `manage.py fetch_mail` polls: imaps:// or imap+ssl:// (993), imap+starttls:// (143), or imap:// without
+# encryption (a server on the same host, the tests): imaps://user:pass@host:993/INBOX.
 MAIL_IMAP_URL = env("MAIL_IMAP_URL", default="")
-# XOAUTH2 instead of the URL's password (Microsoft 365, Google): an access token obtained outside the app.
+# XOAUTH2 instead of the URL's password (Microsoft 365, Google): an access token obtained outside the app. Such tokens
+# last about an hour, so a long-running `fetch_mail --loop` reads MAIL_IMAP_OAUTH2_TOKEN_FILE afresh on every run
+# instead (a refresher outside the app rewrites the file); the variable suits a cron job that sets it each time.
 MAIL_IMAP_OAUTH2_TOKEN = env("MAIL_IMAP_OAUTH2_TOKEN", default="")
+MAIL_IMAP_OAUTH2_TOKEN_FILE = env("MAIL_IMAP_OAUTH2_TOKEN_FILE", default="")
 
 # Content security policy (Django's built-in CSP). Scripts only from our own static files: the admin needs no inline
 # script and Swagger UI's start-up script is a separate file (SpectacularSwaggerSplitView). The admin and Swagger UI

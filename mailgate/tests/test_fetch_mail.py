@@ -291,6 +291,25 @@ def test_xoauth2_logs_in_with_the_token_instead_of_the_password(mailbox, setting
         fetch_mail()
 
 
+def test_a_token_file_is_read_afresh_on_every_run(mailbox, settings, tmp_path):
+    """A refresher outside the app rewrites the file as access tokens expire; a running loop picks up the new one."""
+    server = mailbox.server
+    token_file = tmp_path / "imap-token"
+    settings.MAIL_IMAP_URL = f"imap://{server.user}@{server.host}:{server.port}/{mailbox.folder}"
+    settings.MAIL_IMAP_OAUTH2_TOKEN, settings.MAIL_IMAP_OAUTH2_TOKEN_FILE = "", str(token_file)
+    token_file.write_text("expired-token\n")
+    mailbox.deliver(message(sender=UserFactory().email, to=INTAKE, subject="After the refresh"))
+
+    with pytest.raises(CommandError, match="Authentication failed"):
+        fetch_mail()
+    token_file.write_text(f"{server.password}\n")
+    assert fetch_mail() == summary(fetched=1, processed=1)
+
+    token_file.unlink()
+    with pytest.raises(CommandError, match="cannot read MAIL_IMAP_OAUTH2_TOKEN_FILE"):
+        fetch_mail()
+
+
 def test_a_wrong_password_fails_the_run_without_showing_the_password(mailbox, settings):
     server = mailbox.server
     settings.MAIL_IMAP_URL = server.url(mailbox.folder).replace(server.password, "wrong-secret")
@@ -426,7 +445,7 @@ def test_the_address_never_shows_its_password():
         (("--limit", "0"), "imaps://u:p@host/INBOX", "", "--limit must be at least 1"),
         (("--loop", "--interval", "0"), "imaps://u:p@host/INBOX", "", "--interval must be at least 1"),
         ((), "", "", "MAIL_IMAP_URL is not set"),
-        ((), "imaps://u@host/INBOX", "", "no password, and MAIL_IMAP_OAUTH2_TOKEN is not set"),
+        ((), "imaps://u@host/INBOX", "", "no password, and neither MAIL_IMAP_OAUTH2_TOKEN nor"),
     ],
 )
 def test_bad_options_and_settings_are_refused_before_connecting(settings, options, url, token, error):

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from mailgate.imap import ImapMailboxAddress, MailboxUnavailable, fetch_mail, parse_imap_url
+from mailgate.imap import ImapMailboxAddress, MailboxUnavailable, current_oauth2_token, fetch_mail, parse_imap_url
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,11 @@ class Command(BaseCommand):
             address = parse_imap_url(settings.MAIL_IMAP_URL)
         except ImproperlyConfigured as error:
             raise CommandError(str(error), returncode=2) from error
-        if not address.password and not settings.MAIL_IMAP_OAUTH2_TOKEN:
-            raise CommandError("MAIL_IMAP_URL has no password, and MAIL_IMAP_OAUTH2_TOKEN is not set.", returncode=2)
+        if not address.password and not (settings.MAIL_IMAP_OAUTH2_TOKEN or settings.MAIL_IMAP_OAUTH2_TOKEN_FILE):
+            raise CommandError(
+                "MAIL_IMAP_URL has no password, and neither MAIL_IMAP_OAUTH2_TOKEN nor MAIL_IMAP_OAUTH2_TOKEN_FILE is set.",
+                returncode=2,
+            )
         if not options["loop"]:
             self._run_once(address, limit=limit, once=True)
             return
@@ -78,7 +81,7 @@ class Command(BaseCommand):
         message waits for the interval, or that message would be fetched again at once, forever). Run once, a failing
         server or a failed message ends the command with status 1; in a loop they are logged and it goes on."""
         try:
-            summary = fetch_mail(address, oauth2_token=settings.MAIL_IMAP_OAUTH2_TOKEN, limit=limit)
+            summary = fetch_mail(address, oauth2_token=current_oauth2_token(), limit=limit)
         except MailboxUnavailable as error:
             if once:
                 raise CommandError(f"fetch_mail: {error}") from error
