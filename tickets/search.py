@@ -91,7 +91,7 @@ def parse(text: str) -> Search:
     keys: list[str] = []
     if _KEY_NUMBER.fullmatch(text):
         keys.append(f"TCK-{int(_KEY_NUMBER.fullmatch(text).group(1))}")  # type: ignore[union-attr]
-    if _SINGLE_KEY.fullmatch(text) or (text and " " not in text and not keys):
+    if _SINGLE_KEY.fullmatch(text):
         keys += [text, text.upper()]
     return Search(text, tuple(tuple(group) for group in groups), tuple(dict.fromkeys(keys)))
 
@@ -216,12 +216,15 @@ class PostgresEngine:
 
     def match(self, tickets: QuerySet[Ticket], search: Search) -> QuerySet[Ticket]:
         query = SearchQuery(search.text, search_type="websearch", config=CONFIG)
-        # One IN (sub-select) the planner answers from the GIN index (and the key's unique index), then joins the
-        # visible tickets to it; an OR across the join would read every document.
-        matching: QuerySet[Any] = TicketSearchDocument.objects.filter(vector=query).values("ticket_id")
-        if search.keys:
-            matching = matching.union(Ticket.objects.filter(key__in=search.keys).values("id"))
         rank = Coalesce(SearchRank(F("search_document__vector"), query), Value(0.0), output_field=FloatField())
+        if not search.keys:
+            # Joined to the documents the GIN index finds; the rank reads the same joined row.
+            matched = tickets.filter(search_document__vector=query)
+            return matched.annotate(search_rank=rank, search_key_match=Value(0))
+        # A key too: one IN (sub-select) of the documents found and the key's ticket (its unique index); an OR across
+        # the join would read every document.
+        documents = TicketSearchDocument.objects.filter(vector=query).values("ticket_id")
+        matching = documents.union(Ticket.objects.filter(key__in=search.keys).values("id"))
         return tickets.filter(id__in=matching).annotate(search_rank=rank, search_key_match=_key_match(search))
 
     def highlights(self, tickets: list[Ticket], search: Search) -> dict[int, list[Highlight]]:
