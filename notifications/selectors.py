@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
@@ -10,6 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from approvals.models import ApprovalProcessStep, ProcessStatus, StepStatus
 from approvals.selectors import Route, Slot, acting_routes, users_who_may_act
 from notifications.models import Notification, NotificationEvent, NotificationPreference, NotificationRule
+from notifications.tokens import read_unsubscribe_token
 from permissions.models import AccessRequest, AccessRequestStatus
 from permissions.selectors import users_who_may_see, visible_tickets
 from tickets.models import Ticket, TicketNote
@@ -145,3 +147,21 @@ def decidable_slots(user: User, *, ticket_id: int, step_id: int | None) -> list[
         return []
     named = Slot.objects.filter(pk__in=routes).select_related("user", "role").order_by("id")
     return [(slot, routes[slot.pk]) for slot in named]
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    """Whose e-mails of which event type an unsubscribe link turns off."""
+
+    user: User
+    event: NotificationEvent
+
+
+def unsubscription(token: str) -> Unsubscription | None:
+    """What the unsubscribe link `token` names, or None when it is forged, names an unknown event type, or a person
+    who is gone or inactive (their link is as invalid as a forged one)."""
+    signed = read_unsubscribe_token(token)
+    if signed is None or signed.event_type not in NotificationEvent.values:
+        return None
+    user = User.objects.filter(pk=signed.user_id, is_active=True).first()
+    return None if user is None else Unsubscription(user=user, event=NotificationEvent(signed.event_type))

@@ -7,7 +7,6 @@ shows what the link would do (mail scanners and link previews follow links); a P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -19,9 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from mailgate import approval_links
 from mailgate.approval_links import LinkRefused
+from notifications import selectors as notification_selectors
 from notifications import services as notification_services
-from notifications.models import NotificationEvent
-from notifications.tokens import read_unsubscribe_token
 from ticketsite.limits import REMARK_MAX_LENGTH
 from workspace.forms import call_service
 
@@ -75,24 +73,6 @@ def approval(request: HttpRequest, token: str) -> HttpResponse:
 # --- unsubscribe ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Unsubscription:
-    """Whose e-mails of which event type an unsubscribe link turns off."""
-
-    user: User
-    event: NotificationEvent
-
-
-def unsubscription(token: str) -> Unsubscription | None:
-    """What the unsubscribe link `token` names, or None when it is forged, names an unknown event type, or a person
-    who is gone or inactive (their link is as invalid as a forged one)."""
-    signed = read_unsubscribe_token(token)
-    if signed is None or signed.event_type not in NotificationEvent.values:
-        return None
-    user = User.objects.filter(pk=signed.user_id, is_active=True).first()
-    return None if user is None else Unsubscription(user=user, event=NotificationEvent(signed.event_type))
-
-
 # RFC 8058 one-click unsubscribe: the mail client POSTs `List-Unsubscribe=One-Click` to this URL itself, with no
 # session and no CSRF token, so this one route is exempt. CSRF protects a session's authority from other sites; here
 # there is none to abuse: the signed token in the URL is the whole authentication, for one act (e-mails of one event
@@ -102,7 +82,7 @@ def unsubscription(token: str) -> Unsubscription | None:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks "Stop e-mails about …?" and changes nothing (mail scanners follow links); POST (our button, or a mail
     client's one-click) turns those e-mails off through notifications.services.email_preference_set."""
-    target = unsubscription(token)
+    target = notification_selectors.unsubscription(token)
     if target is None:
         return refused(request, headline="This link is not valid", message="Nothing was changed.", status=404)
     context = {"event_label": target.event.label, "for_user": target.user}
