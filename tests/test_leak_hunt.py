@@ -293,7 +293,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("ticket-comment", "patch"): {"note": "Edited"},
     ("ticket-comment-redact", "post"): {"reason": "Pasted a password"},
     ("ticket-transition", "post"): {"status": "draft", "comment": "withdrawn"},
-    ("ticket-bulk", "post"): lambda ids: {"ids": [ids["ticket"], ids["public_ticket"]], "action": "priority", "priority": "low"},
+    ("ticket-bulk", "post"): lambda ids: {
+        "ids": [ids["ticket"], ids["public_ticket"]],
+        "action": "priority",
+        "priority": "low",
+    },
     ("approval-approve", "post"): {"comment": "ok"},
     ("approval-reject", "post"): {"comment": "no"},
     ("ticket-permission-list", "post"): lambda ids: {"user": ids["unrelated"]},
