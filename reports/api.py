@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports import selectors, services
-from reports.exports import export_tickets
+from reports.exports import CONTENT_TYPES, export_tickets
 from reports.models import ExportFormat
 from reports.periods import Period, period_from
 from reports.responses import export_response, stored_export_response
@@ -255,7 +255,9 @@ class QueryFormatIsTheFile(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file: CSV (UTF-8) or XLSX, as an attachment.")
+CSV_FILE = OpenApiResponse(OpenApiTypes.STR, description="The tickets as CSV (UTF-8 with a byte order mark), as an attachment.")
+XLSX_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The tickets as an XLSX workbook, as an attachment.")
+FILES = {(200, CONTENT_TYPES[ExportFormat.CSV].split(";")[0]): CSV_FILE, (200, CONTENT_TYPES[ExportFormat.XLSX]): XLSX_FILE}
 
 
 @extend_validation_errors(["invalid_choice"], field_name="format", methods=["get"])
@@ -275,7 +277,7 @@ class TicketExportView(APIView):
                 description="Any filter, `search` and `ordering` of GET /api/v1/tickets/.",
             ),
         ],
-        responses={200: FILE, 202: TicketExportSerializer},
+        responses={**FILES, (202, "application/json"): TicketExportSerializer},
     )
     def get(self, request: Request) -> Any:
         # Every visible ticket the list would give for the same parameters, as a file; more than
@@ -302,7 +304,7 @@ class ExportDetailView(APIView):
 class ExportDownloadView(APIView):
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(operation_id="exports_download", responses={200: FILE, 409: ExportNotReadyResponseSerializer})
+    @extend_schema(operation_id="exports_download", responses={**FILES, 409: ExportNotReadyResponseSerializer})
     def get(self, request: Request, pk: str) -> Any:
         # The file of one of the caller's own finished exports; not finished yet: 409 export_not_ready.
         return stored_export_response(selectors.ready_export_get(user=request.user, export_id=pk))
