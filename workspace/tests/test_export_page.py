@@ -10,12 +10,14 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.test import override_settings
+from django.template.loader import render_to_string
+from django.test import RequestFactory, override_settings
 
 from notifications.models import Notification
 from reports.exports import FIXED_COLUMNS
 from reports.models import TicketExport
 from reports.services import EXPORT_READY
+from savedviews.tests.factories import SavedViewFactory
 from tests.factories import UserFactory
 from tickets.models import Ticket, TicketPriority, TicketStatus, TicketVisibility
 from tickets.search import document_refresh
@@ -138,3 +140,21 @@ def test_a_large_export_runs_in_the_background_and_only_its_requester_downloads_
     assert [row[0] for row in rows(client.get(f"/exports/{export.pk}/download/"))] == ["Key", "TCK-1", "TCK-2"]
     assert page_for(desk["alice"]).get(f"/exports/{export.pk}/download/").status_code == 404
     assert Ticket.objects.count() == 4
+
+
+def test_a_saved_view_is_exported_for_its_owner_only(desk, page_for):
+    view = SavedViewFactory(owner=desk["alice"], filters={"creator": [str(desk["alice"].pk)]}, ordering=["-key"])
+
+    mine = rows(page_for(desk["alice"]).get("/exports/tickets/", {"format": "csv", "queue": view.pk}))
+
+    assert [row[0] for row in mine[1:]] == ["TCK-3", "TCK-1"]  # the view's own sort
+    assert page_for(desk["agent"]).get("/exports/tickets/", {"format": "csv", "queue": view.pk}).status_code == 404
+
+
+def test_the_links_carry_the_queue_and_its_page_query():
+    request = RequestFactory().get("/queues/open/", {"status": "open", "q": "printer"})
+
+    html = render_to_string("workspace/reports/_export_links.html", {"export_queue": "open", "request": request})
+
+    assert 'href="/exports/tickets/?format=csv&amp;queue=open&amp;status=open&amp;q=printer"' in html
+    assert 'href="/exports/tickets/?format=xlsx&amp;queue=open&amp;status=open&amp;q=printer"' in html
