@@ -135,6 +135,9 @@ def test_a_large_export_runs_in_the_background_and_only_its_requester_downloads_
     export = TicketExport.objects.get(requester=desk["agent"])
     assert export.parameters["base"] == {"status": ["open"]}
     assert Notification.objects.filter(recipient=desk["agent"], event_type=EXPORT_READY).count() == 1
+    inbox = client.get("/notifications/")
+    assert inbox.status_code == 200
+    assert "Your CSV export of 2 tickets is ready to download from Reports." in inbox.content.decode()
     reports_page = client.get("/reports/").content.decode()
     assert f'href="/exports/{export.pk}/download/">download (2 tickets)' in reports_page
     assert [row[0] for row in rows(client.get(f"/exports/{export.pk}/download/"))] == ["Key", "TCK-1", "TCK-2"]
