@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -23,7 +23,8 @@ class TicketSearchFilter(BaseFilterBackend):
     def search_of(self, request: Request) -> search.Search | None:
         text = request.query_params.get(self.search_param, "")
         if len(text) > search.MAX_SEARCH_LENGTH:
-            raise ValidationError({self.search_param: [f"A search has at most {search.MAX_SEARCH_LENGTH} characters."]})
+            message = f"A search has at most {search.MAX_SEARCH_LENGTH} characters."
+            raise ValidationError({self.search_param: [ErrorDetail(message, code="max_length")]})
         asked = search.parse(text)
         return asked if asked.text else None
 

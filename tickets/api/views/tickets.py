@@ -8,6 +8,7 @@ from typing import Any, cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -44,6 +45,7 @@ REFUSALS = {403: ErrorResponse403Serializer, 409: TicketConflictResponseSerializ
 note_id_param = OpenApiParameter("note_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Comment id.")
 
 
+@extend_validation_errors(["max_length"], field_name=TicketSearchFilter.search_param, actions=["list"], methods=["get"])
 class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
     """Tickets the caller can see. Status changes only through `transition`."""
 
