@@ -156,11 +156,13 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _durations(
-    rows: QuerySet[Any], group: tuple[str, ...], start: str, end: str, label: Any
-) -> list[tuple[tuple[Any, ...], int, float, float]]:
-    """(group values, count, median seconds, p90 seconds) per group of `rows`, whose `end - start` is the duration:
-    aggregated by PostgreSQL, or fetched and interpolated here on SQLite. Largest groups first, then by label."""
+# A group's values (an id and a name first), how many rows, the median and the 90th percentile in seconds.
+type GroupDurations = tuple[tuple[Any, ...], int, float, float]
+
+
+def _durations(rows: QuerySet[Any], group: tuple[str, ...], start: str, end: str) -> list[GroupDurations]:
+    """The durations (`end - start`) of `rows` per `group`: aggregated by PostgreSQL, or fetched and interpolated here
+    on SQLite (one query either way)."""
     if _on_postgresql(rows):
         duration = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
         aggregated = (
@@ -184,7 +186,13 @@ def _durations(
         for key, seconds in samples.items():
             seconds.sort()
             results.append((key, len(seconds), percentile(seconds, PERCENTILES[0]), percentile(seconds, PERCENTILES[1])))
-    return sorted(results, key=lambda row: (-row[1], label(row[0])))
+    return results
+
+
+def _named(groups: list[GroupDurations], unnamed: str) -> list[Durations]:
+    """Per (id, name) group, the name standing for a missing one (no category, a template removed); largest first."""
+    named = [Durations(key[0], key[1] or unnamed, count, median, p90) for key, count, median, p90 in groups]
+    return sorted(named, key=lambda durations: (-durations.count, durations.label.lower()))
 
 
 # --- backlog ---------------------------------------------------------------------------------------------------------
@@ -259,25 +267,17 @@ def _resolved_with_start(user: Any, period: Period) -> QuerySet[Ticket]:
     )
 
 
-def _durations_list(rows: list[tuple[tuple[Any, ...], int, float, float]], label: Any) -> list[Durations]:
-    return [Durations(key[0], label(key), count, median, p90) for key, count, median, p90 in rows]
-
-
 def time_to_resolve_by_category(*, user: Any, period: Period) -> list[Durations]:
     """From first open to resolved, per category of the tickets resolved in the period (a ticket counts in each of its
     categories; those without under "No category")."""
-    label = lambda key: key[1] or NO_CATEGORY  # noqa: E731
-    rows = _durations(
-        _resolved_with_start(user, period), ("categories__id", "categories__name"), "opened_at", "resolved_at", label
-    )
-    return _durations_list(rows, label)
+    group = ("categories__id", "categories__name")
+    return _named(_durations(_resolved_with_start(user, period), group, "opened_at", "resolved_at"), NO_CATEGORY)
 
 
 def time_to_resolve_by_template(*, user: Any, period: Period) -> list[Durations]:
     """As by category, per ticket template."""
-    label = lambda key: key[1] or NO_TEMPLATE  # noqa: E731
-    rows = _durations(_resolved_with_start(user, period), ("template_id", "template__name"), "opened_at", "resolved_at", label)
-    return _durations_list(rows, label)
+    group = ("template_id", "template__name")
+    return _named(_durations(_resolved_with_start(user, period), group, "opened_at", "resolved_at"), NO_TEMPLATE)
 
 
 # --- approvals -------------------------------------------------------------------------------------------------------
@@ -291,8 +291,7 @@ def approval_cycle(*, user: Any, period: Period) -> ApprovalCycle:
     processes = ApprovalProcess.objects.filter(
         ticket__in=_visible_ids(user), status__in=decided, finished_at__isnull=False
     ).filter(_within("finished_at", period))
-    template_label = lambda key: key[1] or NO_APPROVAL_TEMPLATE  # noqa: E731
-    by_template = _durations(processes, ("template_id", "template__name"), "created_at", "finished_at", template_label)
+    by_template = _durations(processes, ("template_id", "template__name"), "created_at", "finished_at")
     steps = ApprovalProcessStep.objects.filter(
         process__ticket__in=_visible_ids(user),
         status__in=[StepStatus.APPROVED, StepStatus.REJECTED],
@@ -300,10 +299,9 @@ def approval_cycle(*, user: Any, period: Period) -> ApprovalCycle:
         finished_at__isnull=False,
     ).filter(_within("finished_at", period))
     step_group = ("process__template_id", "process__template__name", "order", "name")
-    step_label = lambda key: (key[1] or NO_APPROVAL_TEMPLATE, key[2], key[3])  # noqa: E731
-    by_step = _durations(steps, step_group, "started_at", "finished_at", step_label)
+    by_step = _durations(steps, step_group, "started_at", "finished_at")
     return ApprovalCycle(
-        by_template=_durations_list(by_template, template_label),
+        by_template=_named(by_template, NO_APPROVAL_TEMPLATE),
         by_step=sorted(
             (
                 StepDurations(key[0], key[3], count, median, p90, template_label=key[1] or NO_APPROVAL_TEMPLATE, order=key[2])
