@@ -137,6 +137,15 @@ def _subject(notification: Notification, *, shows_ticket: bool) -> str:
     return " ".join(f"[{ticket.key}] {ticket.title}".split())
 
 
+def _common_headers() -> dict[str, Any]:
+    return {
+        "Message-ID": make_msgid(domain=mail_domain()),
+        "Auto-Submitted": "auto-generated",
+        # Exchange and Outlook: no out-of-office or other automatic answers to a notification.
+        "X-Auto-Response-Suppress": "All",
+    }
+
+
 def render_email(notification: Notification, facts: MailFacts) -> mail.EmailMultiAlternatives:
     """The e-mail of one notification to its recipient, both bodies from the templates notifications/email/*."""
     recipient, ticket = notification.recipient, notification.ticket
@@ -155,10 +164,7 @@ def render_email(notification: Notification, facts: MailFacts) -> mail.EmailMult
         "preferences_link": preferences_link(),
     }
     headers = {
-        "Message-ID": make_msgid(domain=mail_domain()),
-        "Auto-Submitted": "auto-generated",
-        # Exchange and Outlook: no out-of-office or other automatic answers to a notification.
-        "X-Auto-Response-Suppress": "All",
+        **_common_headers(),
         # A header object (a str) is kept as it is by Django and by the policy that writes the message.
         "List-Unsubscribe": _UrlHeader("List-Unsubscribe", f"<{unsubscribe}>"),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058: one POST, no page to confirm on
@@ -173,4 +179,53 @@ def render_email(notification: Notification, facts: MailFacts) -> mail.EmailMult
         headers=headers,
     )
     message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+    return message
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One notification of a digest, with what the sender resolved for it."""
+
+    notification: Notification
+    facts: MailFacts
+
+    @property
+    def ticket(self) -> Ticket | None:
+        return self.notification.ticket if self.facts.shows_ticket else None
+
+    @property
+    def ticket_link(self) -> str:
+        return ticket_link(self.ticket) if self.ticket is not None else ""
+
+
+def render_digest(recipient: Any, items: list[DigestItem]) -> mail.EmailMultiAlternatives:
+    """One e-mail telling `recipient` of several notifications at once (the events of one bulk action): each in words
+    with its ticket's link and, for an approver, its Approve and Reject links. It belongs to no ticket's thread and has
+    no reply address (a reply could not say which ticket it is about); its unsubscribe link is that of the event type
+    when all items share one, else the preferences page."""
+    event_types = {item.notification.event_type for item in items}
+    actors = {item.notification.actor_id for item in items}
+    actor = items[0].notification.actor if len(actors) == 1 and items[0].notification.actor is not None else None
+    only_type = NotificationEvent(next(iter(event_types))) if len(event_types) == 1 else None
+    unsubscribe = unsubscribe_link(user_id=recipient.pk, event_type=only_type) if only_type is not None else ""
+    subject = f"{len(items)} ticket updates" + (f" by {person_name(actor)}" if actor is not None else "")
+    context = {
+        "recipient": recipient,
+        "items": items,
+        "actor": person_name(actor) if actor is not None else "",
+        "event_label": only_type.label if only_type is not None else "",
+        "unsubscribe_link": unsubscribe,
+        "preferences_link": preferences_link(),
+    }
+    headers = _common_headers()
+    if unsubscribe:
+        headers["List-Unsubscribe"] = _UrlHeader("List-Unsubscribe", f"<{unsubscribe}>")
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = mail.EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("notifications/email/digest.txt", context),
+        to=[recipient.email],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string("notifications/email/digest.html", context), "text/html")
     return message

@@ -29,6 +29,7 @@ from notifications.models import (
 )
 from tickets.models import EventType, Ticket, TicketNote
 from tickets.timeline_words import names_for
+from ticketsite.batching import current_batch
 from ticketsite.errors import DomainValidationError
 from ticketsite.services import model_update
 
@@ -216,7 +217,18 @@ class _EmailBatch:
 _batches: weakref.WeakKeyDictionary[Any, weakref.ref[_EmailBatch]] = weakref.WeakKeyDictionary()
 
 
+def _send_digest_on_commit(notification_ids: list[int]) -> None:
+    """The e-mails of a batch's events (ticketsite.batching: one bulk action), as one mail per recipient once what the
+    batch did commits, so that one action on 500 tickets mails a person once. Each ticket of a bulk action commits on
+    its own; an id whose row was rolled back is harmless (the task sends only the pending rows it finds)."""
+    transaction.on_commit(lambda: enqueue_notification_emails(notification_ids=notification_ids, attempt=1, digest=True))
+
+
 def _queue_emails_on_commit(notification_ids: list[int]) -> None:
+    bulk = current_batch()
+    if bulk is not None:
+        bulk.collect("notification_emails", notification_ids, at_end=_send_digest_on_commit)
+        return
     connection = transaction.get_connection()
     held = _batches.get(connection)
     batch = held() if held is not None else None
@@ -229,22 +241,45 @@ def _queue_emails_on_commit(notification_ids: list[int]) -> None:
     transaction.on_commit(batch)
 
 
-def enqueue_notification_emails(*, notification_ids: list[int], attempt: int, delay: timedelta | None = None) -> None:
+def enqueue_notification_emails(
+    *, notification_ids: list[int], attempt: int, delay: timedelta | None = None, digest: bool = False
+) -> None:
     """Queue one background task for a batch of e-mails (the task module imports this module, hence the late import)."""
     from notifications.tasks import send_notification_emails
 
     task = send_notification_emails
     if delay and task_backends[task.backend].supports_defer:
         task = task.using(run_after=timezone.now() + delay)
-    task.enqueue(notification_ids=notification_ids, attempt=attempt)
+    task.enqueue(notification_ids=notification_ids, attempt=attempt, digest=digest)
 
 
-def send_notification_emails(*, notification_ids: list[int], attempt: int) -> dict[str, int]:
+def _deliveries(
+    pending: list[Notification], facts: dict[int, outbound.MailFacts], *, digest: bool
+) -> list[tuple[list[Notification], mail.EmailMultiAlternatives]]:
+    """The mails to send and the notifications each one delivers: one each, or with `digest` one per recipient of
+    several (a recipient of one gets the ordinary mail)."""
+    if not digest:
+        return [([n], outbound.render_email(n, facts[n.pk])) for n in pending]
+    by_recipient: dict[int, list[Notification]] = {}
+    for notification in pending:
+        by_recipient.setdefault(notification.recipient_id, []).append(notification)
+    deliveries = []
+    for group in by_recipient.values():
+        if len(group) == 1:
+            deliveries.append((group, outbound.render_email(group[0], facts[group[0].pk])))
+        else:
+            items = [outbound.DigestItem(notification=n, facts=facts[n.pk]) for n in group]
+            deliveries.append((group, outbound.render_digest(group[0].recipient, items)))
+    return deliveries
+
+
+def send_notification_emails(*, notification_ids: list[int], attempt: int, digest: bool = False) -> dict[str, int]:
     """Send the pending e-mails of these notifications; run by the background task.
 
     Visibility is checked again (access may have been revoked since the event). Sends that fail are retried by a new
     task with attempt + 1, up to email_max_attempts() tries in all; then they are marked failed. A notification that is
-    no longer pending (already sent by an earlier run) is not sent twice.
+    no longer pending (already sent by an earlier run) is not sent twice. With `digest` (a bulk action's events), each
+    recipient of several gets them in one mail.
     """
     pending = [n for n in selectors.notifications_for_email(notification_ids) if n.email_status == EmailStatus.PENDING]
     counts = {"sent": 0, "skipped": 0, "retrying": 0, "failed": 0}
@@ -272,7 +307,8 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
     sent: list[Notification] = []
     skipped: list[Notification] = []
     failed: list[Notification] = []
-    connection = mail.mailers.default
+    sendable: list[Notification] = []
+    facts: dict[int, outbound.MailFacts] = {}
     for notification in pending:
         can_see = notification.recipient_id in visible[notification.ticket_id]
         is_requester_decision = (
@@ -282,14 +318,18 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
         if not notification.recipient.is_active or not notification.recipient.email or not (can_see or is_requester_decision):
             skipped.append(notification)
             continue
-        facts = outbound.mail_facts(notification, shows_ticket=can_see, names=names)
+        facts[notification.pk] = outbound.mail_facts(notification, shows_ticket=can_see, names=names)
+        sendable.append(notification)
+    connection = mail.mailers.default
+    for delivered, message in _deliveries(sendable, facts, digest=digest):
         try:
-            connection.send_messages([outbound.render_email(notification, facts)])
+            connection.send_messages([message])
         except EMAIL_SEND_ERRORS as exc:
-            logger.warning("E-mail for notification %s failed (attempt %s): %s", notification.pk, attempt, exc)
-            failed.append(notification)
+            ids = ", ".join(str(n.pk) for n in delivered)
+            logger.warning("E-mail for notification(s) %s failed (attempt %s): %s", ids, attempt, exc)
+            failed.extend(delivered)
         else:
-            sent.append(notification)
+            sent.extend(delivered)
 
     now = timezone.now()
     Notification.objects.filter(id__in=[n.pk for n in sent]).update(
@@ -299,7 +339,9 @@ def send_notification_emails(*, notification_ids: list[int], attempt: int) -> di
     retry_ids = [n.pk for n in failed]
     if retry_ids and attempt < email_max_attempts():
         Notification.objects.filter(id__in=retry_ids).update(email_attempts=attempt, updated_at=now)
-        enqueue_notification_emails(notification_ids=retry_ids, attempt=attempt + 1, delay=email_retry_delay(attempt))
+        enqueue_notification_emails(
+            notification_ids=retry_ids, attempt=attempt + 1, delay=email_retry_delay(attempt), digest=digest
+        )
         counts["retrying"] = len(retry_ids)
     elif retry_ids:
         Notification.objects.filter(id__in=retry_ids).update(

@@ -8,6 +8,7 @@ from notifications import services
 
 
 @task()
-def send_notification_emails(notification_ids: list[int], attempt: int = 1) -> dict[str, int]:
-    """Send the e-mails of a batch of notifications; failed sends re-enqueue this task with attempt + 1."""
-    return services.send_notification_emails(notification_ids=notification_ids, attempt=attempt)
+def send_notification_emails(notification_ids: list[int], attempt: int = 1, digest: bool = False) -> dict[str, int]:
+    """Send the e-mails of a batch of notifications (with `digest`, one mail per recipient of several); failed sends
+    re-enqueue this task with attempt + 1."""
+    return services.send_notification_emails(notification_ids=notification_ids, attempt=attempt, digest=digest)

@@ -21,6 +21,7 @@ from rest_framework.exceptions import APIException, ErrorDetail
 from tickets.models import Category, Label, Ticket, TicketPriority, TicketStatus
 from tickets.selectors import tickets_by_id
 from tickets.services.tickets import ticket_transition, ticket_update
+from ticketsite.batching import batch
 from ticketsite.errors import DomainNotFound, DomainValidationError
 from ticketsite.filters import MAX_ID
 from ticketsite.limits import REMARK_MAX_LENGTH, check_length
@@ -60,11 +61,13 @@ type TicketStep = Callable[[Ticket], object]
 def bulk_apply(*, actor: User, ticket_ids: Sequence[int], action: str, params: Mapping[str, Any]) -> list[BulkResult]:
     """Apply `action` with `params` to each of `ticket_ids` (at most MAX_BULK_IDS, repeats counted once), in the order
     given; one result per id. Not atomic as a whole: each ticket commits (or, inside a caller's transaction, keeps its
-    savepoint) on its own, so a refusal of one leaves the others done."""
+    savepoint) on its own, so a refusal of one leaves the others done. The whole is one batch (ticketsite.batching):
+    what reacts once per action rather than per ticket (the notifications' e-mail digest) collects on it."""
     ids = _unique_ids(ticket_ids)
     step = _step(actor, action, params)
     visible = tickets_by_id(user=actor, ticket_ids=ids)
-    return [_apply_one(ticket_id, visible.get(ticket_id), step) for ticket_id in ids]
+    with batch():
+        return [_apply_one(ticket_id, visible.get(ticket_id), step) for ticket_id in ids]
 
 
 def _unique_ids(ticket_ids: Sequence[int]) -> list[int]:

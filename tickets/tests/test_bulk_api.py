@@ -5,7 +5,10 @@ queries for 500 ids, and the OpenAPI description."""
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 
+from notifications.models import Channel, NotificationEvent, NotificationRule
+from notifications.tests.factories import NotificationRuleFactory
 from tests.factories import UserFactory
 from tickets.models import EventType, Ticket, TicketNote, TicketPriority, TicketStatus
 from tickets.tests.factories import CategoryFactory, LabelFactory, RestrictedTicketFactory, TicketFactory
@@ -241,3 +244,26 @@ def test_the_schema_describes_the_bulk_endpoint(openapi_schema):
     assert set(body["properties"]) == {"ids", "action", "assignee", "priority", "label", "category", "status", "comment"}
     result = openapi_schema["components"]["schemas"]["BulkResult"]
     assert set(result["properties"]) == {"id", "status", "code", "detail"}
+
+
+def test_one_bulk_action_mails_each_person_once(agent, client_for, django_capture_on_commit_callbacks):
+    """The digest (issue 17): the requester of three tickets an agent resolves at once gets one mail naming all three;
+    the requester of one gets the ordinary mail about it."""
+    NotificationRule.objects.update(is_active=False)
+    NotificationRuleFactory(event_type=NotificationEvent.STATUS_CHANGED, notify_creator=True, channels=[Channel.EMAIL])
+    alice, bob = UserFactory(), UserFactory()
+    hers = [TicketFactory(status=TicketStatus.IN_PROGRESS, created_by=alice) for _ in range(3)]
+    his = TicketFactory(status=TicketStatus.IN_PROGRESS, created_by=bob)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agent).post(
+            URL, {"ids": [t.pk for t in [*hers, his]], "action": "transition", "status": "resolved"}, format="json"
+        )
+
+    assert [result["status"] for result in response.json()["results"]] == ["ok"] * 4
+    [to_alice] = [message for message in mail.outbox if message.to == [alice.email]]
+    [to_bob] = [message for message in mail.outbox if message.to == [bob.email]]
+    assert to_alice.subject.startswith("3 ticket updates by ")
+    assert all(ticket.key in to_alice.body for ticket in hers) and his.key not in to_alice.body
+    assert to_bob.subject == f"[{his.key}] {his.title}"
+    assert len(mail.outbox) == 2
