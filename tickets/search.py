@@ -88,9 +88,8 @@ def parse(text: str) -> Search:
         else:
             groups.append([term])
         join_next = False
-    keys: list[str] = []
-    if _KEY_NUMBER.fullmatch(text):
-        keys.append(f"TCK-{int(_KEY_NUMBER.fullmatch(text).group(1))}")  # type: ignore[union-attr]
+    number = _KEY_NUMBER.fullmatch(text)
+    keys = [f"TCK-{int(number.group(1))}"] if number else []  # the key ticket_create gives
     if _SINGLE_KEY.fullmatch(text):
         keys += [text, text.upper()]
     return Search(text, tuple(tuple(group) for group in groups), tuple(dict.fromkeys(keys)))
