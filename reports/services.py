@@ -22,7 +22,7 @@ EXPORT_READY = "export_ready"
 
 def export_stream_limit() -> int:
     """Exports of more tickets than this run in the background (settings.EXPORT_STREAM_MAX_ROWS, default 5,000)."""
-    return int(getattr(settings, "EXPORT_STREAM_MAX_ROWS", 5000))
+    return int(settings.EXPORT_STREAM_MAX_ROWS)
 
 
 @transaction.atomic

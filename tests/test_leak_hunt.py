@@ -35,6 +35,7 @@ from approvals.tests.factories import DelegationFactory, template_with
 from notifications.models import Notification, NotificationEvent
 from notifications.tests.factories import NotificationFactory, NotificationRuleFactory
 from permissions import services as permission_services
+from savedviews.tests.factories import SavedViewFactory
 from sla.tests.factories import BusinessCalendarFactory, SlaPolicyFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import TicketPriority, TicketStatus, TicketVisibility
@@ -138,9 +139,7 @@ def build_world() -> World:
     approval_services.approval_decide(slot=first_slot, actor=approver, approve=True, comment=f"Approved {MARKER}")
 
     comment = ticket_services.comment_create(ticket=ticket, actor=creator, note=f"Comment {MARKER}")
-    comment = ticket_services.comment_update(
-        comment=comment, actor=creator, note=f"Comment {MARKER} (edited) {COMMENT_WORD}"
-    )
+    comment = ticket_services.comment_update(comment=comment, actor=creator, note=f"Comment {MARKER} (edited) {COMMENT_WORD}")
     attachment = attachment_services.attachment_create(
         actor=creator, upload=upload(f"{MARKER}.txt", f"Contents {MARKER}\n".encode()), ticket=ticket
     )
@@ -180,6 +179,8 @@ def build_world() -> World:
         "rule": NotificationRuleFactory().pk,
         "business_calendar": business_calendar.pk,
         "sla_policy": sla_policy.pk,
+        # The creator's own view, named for the ticket and filtering on its key: personal, so nobody else's.
+        "saved_view": SavedViewFactory(owner=creator, name=f"View {MARKER}", filters={"search": [KEY]}).pk,
         "public_ticket": public_ticket.pk,
         "unrelated": people["unrelated"].pk,
     }
@@ -279,6 +280,17 @@ ROUTES: dict[str, dict[str, str]] = {
     "sla-policy-list": {},
     "sla-policy-detail": {"pk": "sla_policy"},
     "sla-compliance": {},
+    "saved-view-list": {},
+    "saved-view-detail": {"pk": "saved_view"},
+    "report-backlog": {},
+    "report-created-resolved": {},
+    "report-time-to-resolve": {},
+    "report-approval-cycle": {},
+    "report-approver-workload": {},
+    "export-tickets": {},
+    # An export belongs to its requester alone; the hunt asks for one numbered like the ticket (none such exists).
+    "export-detail": {"pk": "ticket"},
+    "export-download": {"pk": "ticket"},
     "schema": {},
     "swagger-ui": {},
     "healthz": {},

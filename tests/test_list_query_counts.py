@@ -190,6 +190,7 @@ COUNTED_ELSEWHERE: dict[str, str] = {
     "ticket-permission-list": "permissions/tests/test_grants_api.py::test_grant_list_query_count_is_constant",
     "access-request-list": "permissions/tests/test_access_requests.py::test_inbox_query_count_is_constant",
     "notification-list": "notifications/tests/test_api.py::test_inbox_list_runs_a_fixed_number_of_queries",
+    "saved-view-list": "savedviews/tests/test_api.py::test_the_list_runs_the_same_number_of_queries_at_n_and_2n_views",
 }
 
 # GET routes ending in a literal segment that are not lists, each with the reason.
@@ -204,6 +205,13 @@ NOT_LISTS: dict[str, str] = {
     "healthz": "a status",
     "readyz": "a status",
     "sla-compliance": "one report (its query count: workspace/tests/test_sla_report.py)",
+    "report-backlog": "one report (its query count: reports/tests/test_api.py)",
+    "report-created-resolved": "one report (its query count: reports/tests/test_api.py)",
+    "report-time-to-resolve": "one report (its query count: reports/tests/test_api.py)",
+    "report-approval-cycle": "one report (its query count: reports/tests/test_api.py)",
+    "report-approver-workload": "one report (its query count: reports/tests/test_api.py)",
+    "export-tickets": "a file (its query count: reports/tests/test_exports.py)",
+    "export-download": "a file's bytes",
 }
 
 

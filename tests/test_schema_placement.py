@@ -7,7 +7,17 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("ticketsite", "tickets", "approvals", "permissions", "notifications")
+PROJECT_APPS = (
+    "ticketsite",
+    "tickets",
+    "approvals",
+    "permissions",
+    "notifications",
+    "sla",
+    "mailgate",
+    "savedviews",
+    "reports",
+)
 # SPEC §2's table names, which the project's models must use.
 SPEC_TABLES = {
     "tickets", "categories", "labels", "ticket_templates", "ticket_categories", "ticket_labels",

@@ -39,6 +39,9 @@ TAG_BY_SEGMENT = {
     "business-calendars": "service levels",
     "sla-policies": "service levels",
     "sla": "service levels",
+    "views": "saved views",
+    "reports": "reports",
+    "exports": "reports",
 }
 
 

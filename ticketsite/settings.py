@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         },
         {"name": "directory", "description": "Users, roles and the signed-in person (read only)."},
         {"name": "service levels", "description": "Business calendars and SLA policies (docs/service-levels.md)."},
+        {"name": "saved views", "description": "Ticket list filters, sort and columns, personal or shared (docs/views.md)."},
+        {"name": "reports", "description": "Figures over the caller's visible tickets; CSV and XLSX exports."},
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -312,6 +314,9 @@ MAIL_IMAP_URL = env("MAIL_IMAP_URL", default="")
 # instead (a refresher outside the app rewrites the file); the variable suits a cron job that sets it each time.
 MAIL_IMAP_OAUTH2_TOKEN = env("MAIL_IMAP_OAUTH2_TOKEN", default="")
 MAIL_IMAP_OAUTH2_TOKEN_FILE = env("MAIL_IMAP_OAUTH2_TOKEN_FILE", default="")
+
+# Exports (docs/reports.md): more tickets than this are written by a background task, and the requester is notified.
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=5000)
 
 # Content security policy (Django's built-in CSP). Scripts only from our own static files: the admin needs no inline
 # script and Swagger UI's start-up script is a separate file (SpectacularSwaggerSplitView). The admin and Swagger UI

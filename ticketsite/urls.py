@@ -21,6 +21,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("permissions.urls")),
     path("", include("notifications.urls")),
     path("", include("sla.urls")),
+    path("", include("savedviews.urls")),
+    path("", include("reports.urls")),
 ]
 
 urlpatterns = [
