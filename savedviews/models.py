@@ -9,7 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from ticketsite.models import AuditedModel
 
@@ -98,7 +99,8 @@ class SavedView(AuditedModel):
                 fields=["slug"], condition=Q(is_builtin=True, is_deleted=False), name="saved_views_slug_unique_alive"
             ),
             models.UniqueConstraint(
-                fields=["owner", "name"],
+                F("owner"),
+                Lower("name"),  # "Urgent" and "urgent" are one name
                 condition=Q(is_deleted=False, owner__isnull=False),
                 name="saved_views_owner_name_unique_alive",
                 violation_error_code="unique",

@@ -26,8 +26,9 @@ def _constraint_fields(constraint: models.BaseConstraint) -> list[str]:
         return []
     if constraint.fields:
         return list(constraint.fields)
-    expressions: list[Any] = list(constraint.expressions)  # BaseExpressions (the stubs also allow bare Combinables)
-    return [str(node.name) for expression in expressions for node in expression.flatten() if isinstance(node, F)]  # type: ignore[attr-defined]  # F.name is untyped in the stubs
+    expressions: list[Any] = list(constraint.expressions)  # BaseExpressions, or a bare F("owner") (no flatten())
+    nodes = [node for item in expressions for node in ([item] if isinstance(item, F) else item.flatten())]
+    return [str(node.name) for node in nodes if isinstance(node, F)]  # type: ignore[attr-defined]  # F.name: untyped in stubs
 
 
 def _violation(instance: models.Model, constraint: models.BaseConstraint) -> DomainValidationError:

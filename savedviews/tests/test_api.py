@@ -258,12 +258,15 @@ def test_an_update_is_checked_like_a_create_and_changes_nothing_when_refused(age
     assert SavedView.objects.get(pk=mine.pk).name == "My urgent"
 
 
-def test_two_views_of_mine_may_not_share_a_name(agent, views, client_for):
-    response = client_for(agent).post(URL, {"name": "My urgent"}, format="json")
+@pytest.mark.parametrize("name", ["My urgent", "MY URGENT"])
+def test_two_views_of_mine_may_not_share_a_name_whatever_its_case(agent, views, client_for, name):
+    response = client_for(agent).post(URL, {"name": name}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "unique"
-    assert client_for(UserFactory()).post(URL, {"name": "My urgent"}, format="json").status_code == 201
+    assert response.json()["errors"][0]["detail"] == "You already have a view with this name."
+    assert SavedView.objects.filter(owner=agent).count() == 1
+    assert client_for(UserFactory()).post(URL, {"name": name}, format="json").status_code == 201
 
 
 def test_a_view_made_personal_again_drops_its_roles(colleague, views, client_for):
