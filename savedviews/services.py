@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.http import QueryDict
 
+from savedviews.builtin import BUILTIN_VIEWS
 from savedviews.models import ME, PEOPLES_VISIBILITIES, Column, SavedView, ViewVisibility, default_columns, default_ordering
 from savedviews.selectors import ViewerRequest, can_change_view, can_manage_views, filter_refusals
 from tickets.api.views.tickets import TicketViewSet
@@ -120,6 +121,21 @@ def _clean_sharing(visibility: Any, roles: Iterable[Group], *, actor: User) -> l
 
 
 # --- the writes ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def builtin_views_ensure() -> int:
+    """Create the built-in views that do not exist (softly deleted ones count as existing: an admin's choice stays);
+    the data migration made them, this restores them where a database lost them (a test database flushed between
+    tests) or never ran the migration's data. Returns how many were created."""
+    existing = set(SavedView.all_objects.filter(is_builtin=True).values_list("slug", flat=True))
+    missing = [
+        SavedView(is_builtin=True, position=position, **spec)
+        for position, spec in enumerate(BUILTIN_VIEWS)
+        if spec["slug"] not in existing
+    ]
+    SavedView.objects.bulk_create(missing)
+    return len(missing)
 
 
 @transaction.atomic

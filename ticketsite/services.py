@@ -33,6 +33,10 @@ def _constraint_fields(constraint: models.BaseConstraint) -> list[str]:
 
 def _violation(instance: models.Model, constraint: models.BaseConstraint) -> DomainValidationError:
     fields = _constraint_fields(constraint)
+    # A name unique per owner is the name's error: the relation only scopes it.
+    own = [field for field in fields if not instance._meta.get_field(field).is_relation]
+    if len(own) == 1 and len(fields) > 1 and constraint.violation_error_message:
+        return DomainValidationError(str(constraint.get_violation_error_message()), field=own[0], code="unique")
     if len(fields) == 1:
         field = fields[0]
         value = getattr(instance, field)

@@ -17,6 +17,9 @@ class SavedViewSerializer(serializers.ModelSerializer):
     )
     can_change = serializers.SerializerMethodField(help_text="Whether you may change and delete this view.")
 
+    # A built-in view's address in the workspace (/queues/<slug>/); empty for a person's view, so no slug pattern.
+    slug = serializers.CharField(read_only=True)
+
     class Meta:
         model = SavedView
         fields = [

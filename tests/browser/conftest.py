@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from savedviews.services import builtin_views_ensure
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -49,6 +51,13 @@ def browser() -> Iterator[object]:
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def builtin_views(transactional_db: None) -> None:
+    """The live server's tests flush the database after each test, and with it the built-in views the data migration
+    made (the queues); each test starts with them again."""
+    builtin_views_ensure()
 
 
 @pytest.fixture

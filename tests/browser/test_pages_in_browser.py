@@ -20,7 +20,7 @@ def test_swagger_ui_renders_the_tagged_operations_authorises_with_a_jwt_and_call
 
     page.goto("/api/docs/")
 
-    expect(page.locator(".opblock-tag-section")).to_have_count(12)
+    expect(page.locator(".opblock-tag-section")).to_have_count(14)
     for tag in ("auth", "tickets", "access requests", "directory"):
         expect(page.locator(f'.opblock-tag[data-tag="{tag}"]')).to_be_visible()
 

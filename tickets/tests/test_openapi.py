@@ -18,6 +18,7 @@ ENDPOINTS = {
     "/api/v1/tickets/": {"get", "post"},
     "/api/v1/tickets/{id}/": {"get", "patch", "delete"},
     "/api/v1/tickets/{id}/transition/": {"post"},
+    "/api/v1/tickets/bulk/": {"post"},
     "/api/v1/tickets/{id}/timeline/": {"get"},
     "/api/v1/tickets/{id}/comments/": {"get", "post"},
     "/api/v1/tickets/{id}/comments/{note_id}/": {"patch", "delete"},
