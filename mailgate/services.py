@@ -30,6 +30,7 @@ from mailgate import selectors
 from mailgate.models import InboundMessage, InboundOutcome, InboundSource
 from mailgate.parsing import MailFile, ParsedMessage, message_key, parse_message, read_headers
 from notifications.models import Channel, NotificationEvent
+from notifications.outbound import is_our_message_id
 from notifications.selectors import email_opted_out
 from notifications.services import Event, enqueue_notification_emails, notification_row
 from notifications.tokens import read_reply_token, token_from_address
@@ -54,7 +55,6 @@ NO_SUBJECT = "(no subject)"
 # Re:, Fwd:, Fw:, AW:, WG:, SV:, VS:, TR:, RV:, Antw: and their "[TCK-1]" tags, as many as lead a subject.
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # The left part of our Message-IDs: email.utils.make_msgid's, or a ticket's thread id ("ticket-42").
-_OUR_MESSAGE_ID_LOCAL = re.compile(r"^(?:\d+\.\d+\.\d+(?:\.[^@]*)?|ticket-\d+)$")
 # The first line of a reply that decides an approval: "approve", "approve: fine by me", "reject: too expensive".
 _DECISION = re.compile(r"^\s*(approve|reject)\b[\s:.,;!-]*(.*)$", re.IGNORECASE)
 
@@ -153,19 +153,9 @@ def _acted_on_address(parsed: ParsedMessage) -> str:
     return parsed.recipients[0] if parsed.recipients else ""
 
 
-def _is_our_message_id(message_id: str) -> bool:
-    """A Message-ID our own mail carries: at the domain of DEFAULT_FROM_EMAIL (notifications.outbound.mail_domain), and
-    shaped as ours are (email.utils.make_msgid's "<time.pid.random[.idstring]@…>", or a ticket's thread id). The shape
-    matters: people of the same organisation send from that domain too, with Message-IDs of their own mail system."""
-    local, _, domain = message_id.strip().strip("<>").lower().rpartition("@")
-    return domain == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower().rpartition("@")[2] and bool(
-        _OUR_MESSAGE_ID_LOCAL.match(local)
-    )
-
-
 def _automatic(parsed: ParsedMessage) -> str:
     """Why the message is one nobody should act on (a loop, an auto-reply, a list, a bounce), or ""."""
-    if _is_our_message_id(parsed.message_id):
+    if is_our_message_id(parsed.message_id):
         return "Our own message came back (its Message-ID is one of ours)."
     if parsed.sender in _our_addresses() or token_from_address(parsed.sender) is not None:
         return f"The sender {parsed.sender} is one of our own addresses."
@@ -194,7 +184,7 @@ def _judge(parsed: ParsedMessage, record: InboundMessage) -> Verdict:
     tokens = _reply_tokens(parsed)
     if tokens:
         return _act(lambda: _reply(parsed, [token for _, token in tokens]))
-    if any(_is_our_message_id(reference) for reference in (parsed.in_reply_to, *parsed.references)):
+    if any(is_our_message_id(reference) for reference in (parsed.in_reply_to, *parsed.references)):
         # A client that answered our From instead of our Reply-To: a reply to a ticket, never a new one.
         return _refused("A reply to one of our mails without its reply address (and token): it was not sent to Reply-To.")
     intake = _intake_address()

@@ -4,6 +4,7 @@ list headers, the plain-text and HTML bodies, and the absolute links they carry.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email import _header_value_parser as header_parser
 from email.headerregistry import BaseHeader
@@ -53,6 +54,22 @@ def mail_domain() -> str:
 def thread_id(ticket_id: int) -> str:
     """One ticket's conversation: every mail about it names this id in In-Reply-To and References."""
     return f"<ticket-{ticket_id}@{mail_domain()}>"
+
+
+# The tail of every Message-ID we make (make_msgid's idstring): "<time.pid.random.helpdesk@domain>".
+MESSAGE_ID_MARK = "helpdesk"
+_OUR_LOCAL_PART = re.compile(rf"^(?:\d+\.\d+\.\d+\.{MESSAGE_ID_MARK}|ticket-\d+)$")
+
+
+def message_id() -> str:
+    return make_msgid(idstring=MESSAGE_ID_MARK, domain=mail_domain())
+
+
+def is_our_message_id(value: str) -> bool:
+    """Whether a Message-ID (or an In-Reply-To, a References entry) is one our mail carries: at our domain and shaped
+    as ours are (message_id(), thread_id()). The shape matters: people of the organisation send from that domain too."""
+    local, _, domain = value.strip().strip("<>").lower().rpartition("@")
+    return domain == mail_domain().lower() and bool(_OUR_LOCAL_PART.match(local))
 
 
 class _Unbreakable(header_parser.TokenList):
@@ -139,7 +156,7 @@ def _subject(notification: Notification, *, shows_ticket: bool) -> str:
 
 def _common_headers() -> dict[str, Any]:
     return {
-        "Message-ID": make_msgid(domain=mail_domain()),
+        "Message-ID": message_id(),
         "Auto-Submitted": "auto-generated",
         # Exchange and Outlook: no out-of-office or other automatic answers to a notification.
         "X-Auto-Response-Suppress": "All",

@@ -108,7 +108,12 @@ def test_deciding_rejects_with_the_reason_by_email(flow):
 # --- refusals ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["", "nonsense", "a:b:c", signing.dumps({"s": 1, "u": 1, "a": True}, salt="other")])
+# Ids: a signed token holds the time it was made, and every xdist worker must collect the same test names.
+@pytest.mark.parametrize(
+    "token",
+    ["", "nonsense", "a:b:c", signing.dumps({"s": 1, "u": 1, "a": True}, salt="other")],
+    ids=["empty", "nonsense", "three-parts", "another-salt"],
+)
 def test_a_malformed_or_foreign_token_is_not_valid(flow, token):
     assert refusal_of(approval_link(token, session_user=None)) == Refusal.INVALID
 

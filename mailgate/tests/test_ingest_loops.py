@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from email.utils import make_msgid
 
 import pytest
 from django.db import connection
@@ -14,6 +13,7 @@ from django.utils import timezone
 from mailgate.models import InboundMessage, InboundOutcome, InboundSource
 from mailgate.services import ingest_message
 from mailgate.tests.mails import ingest, reply
+from notifications.outbound import message_id
 from tests.factories import UserFactory
 from tickets.models import TicketNote, TicketStatus
 from tickets.tests.factories import TicketFactory
@@ -38,7 +38,7 @@ def no_comment(ticket) -> bool:
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
-        ({"Message-ID": make_msgid(domain="example.com")}, "Our own message came back (its Message-ID is one of ours)."),
+        ({"Message-ID": message_id()}, "Our own message came back (its Message-ID is one of ours)."),
         ({"Message-ID": "<ticket-7@example.com>"}, "Our own message came back (its Message-ID is one of ours)."),
         ({"From": "Tickets <tickets@example.com>"}, "The sender tickets@example.com is one of our own addresses."),
         ({"Auto-Submitted": "auto-replied"}, "Automatic mail (Auto-Submitted: auto-replied)."),
@@ -75,9 +75,14 @@ def test_a_delivery_status_report_is_ignored(alice, ticket):
     assert no_comment(ticket)
 
 
-def test_auto_submitted_no_and_a_colleagues_message_id_at_our_domain_are_mail_from_people(alice, ticket):
+@pytest.mark.parametrize(
+    "colleagues_id",
+    # Exchange's; another Python program's (email.utils.make_msgid without our mark)
+    ["<DB9PR01MB1234.eurprd01.prod@example.com>", "<176480012345.4242.9876543210123456789@example.com>"],
+)
+def test_auto_submitted_no_and_a_colleagues_message_id_at_our_domain_are_mail_from_people(alice, ticket, colleagues_id):
     mail = reply(user=alice, ticket=ticket, headers={"Auto-Submitted": "no", "Return-Path": "<alice@example.com>"})
-    mail.replace_header("Message-ID", "<DB9PR01MB1234.eurprd01.prod@example.com>")
+    mail.replace_header("Message-ID", colleagues_id)
 
     assert ingest(mail).outcome == InboundOutcome.COMMENT
 
