@@ -28,7 +28,7 @@ from approvals.models import (
 )
 from tickets.admin.visibility import TicketRowsAdmin, visible_admin_tickets
 from tickets.models import Ticket
-from ticketsite.admin import AuditedAdmin
+from ticketsite.admin import AuditedAdmin, ReadOnlyRowsAdmin
 from ticketsite.models import user_or_role_name
 
 
@@ -196,7 +196,7 @@ class ProcessSlotInline(ReadOnlyInline):
 
 
 @admin.register(ApprovalProcess)
-class ApprovalProcessAdmin(TicketRowsAdmin):
+class ApprovalProcessAdmin(ReadOnlyRowsAdmin, TicketRowsAdmin):
     list_display = ["__str__", "status", "created_at", "finished_at"]
     list_select_related = ["ticket"]
     list_filter = ["status"]
@@ -204,15 +204,6 @@ class ApprovalProcessAdmin(TicketRowsAdmin):
     readonly_fields = ["ticket", "template", "name", "status", "finished_at"]
     inlines = [ProcessStepInline, ProcessSlotInline]
     actions: list = []
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Delegation)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from mailgate.models import InboundMessage
 from tickets.statemachine import VIEW_ALL_PERMISSION
+from ticketsite.admin import ReadOnlyRowsAdmin
 
 RECORD_FIELDS: tuple[str, ...] = ("created_at", "message_key", "source", "sender", "recipient", "subject", "size")
 RECORD_FIELDS += ("outcome", "reason", "user", "ticket")
@@ -20,7 +21,7 @@ def may_read_inbound_mail(request: HttpRequest) -> bool:
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReadOnlyRowsAdmin):
     list_display = ("created_at", "outcome", "sender", "recipient", "subject", "source", "ticket", "user")
     list_filter = ("outcome", "source")
     search_fields = ("message_key", "sender", "recipient", "subject")
@@ -33,12 +34,3 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_read_inbound_mail(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -100,6 +100,19 @@ class AuditedModelForm(forms.ModelForm):
         return super()._get_validation_exclusions() - set(AUDIT_FIELDS)  # type: ignore[misc]
 
 
+class ReadOnlyRowsAdmin(admin.ModelAdmin):
+    """Rows only the domain writes (a record, a log, a snapshot): the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Every change from the admin names its actor; delete is soft; deleted rows can be listed, are read-only, and can
     be restored. Admins calling services get their refusals shown in the form (changeform_view)."""

@@ -25,7 +25,15 @@ from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
 from tickets.services import tickets as ticket_services
 from tickets.services.templates import validate_custom_fields_schema
 from tickets.timeline_words import describe_all
-from ticketsite.admin import AUDIT_FIELDS, SERVICE_ERRORS, AuditedAdmin, AuditedModelForm, error_text, restore_selected
+from ticketsite.admin import (
+    AUDIT_FIELDS,
+    SERVICE_ERRORS,
+    AuditedAdmin,
+    AuditedModelForm,
+    ReadOnlyRowsAdmin,
+    error_text,
+    restore_selected,
+)
 from ticketsite.models import user_or_role_name
 
 
@@ -278,7 +286,7 @@ _WORDS = "sentence_on_page"
 
 
 @admin.register(TicketNote)
-class TicketNoteAdmin(TicketRowsAdmin):
+class TicketNoteAdmin(ReadOnlyRowsAdmin, TicketRowsAdmin):
     """All timeline entries, read-only: comments are changed by their authors, events by nobody. Ticket admins redact
     comments (a secret pasted by mistake) through comment_redact."""
 
@@ -326,12 +334,3 @@ class TicketNoteAdmin(TicketRowsAdmin):
     def in_words(self, note: TicketNote) -> SafeString:
         sentence = getattr(note, _WORDS, None) or describe_all([note])[0]  # a change page: one entry
         return sentence.html
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
