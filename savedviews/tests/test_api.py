@@ -24,21 +24,6 @@ DESK_QUEUES = ["unassigned", "assigned-to-me", "open", "in-progress", "waiting-a
 
 
 @pytest.fixture
-def team():
-    return RoleFactory(name="Network team")
-
-
-@pytest.fixture
-def agent(team):
-    return UserFactory(username="agent", perms=["tickets.work_on_ticket"], roles=[team])
-
-
-@pytest.fixture
-def colleague(team):
-    return UserFactory(username="colleague", perms=["tickets.work_on_ticket"], roles=[team])
-
-
-@pytest.fixture
 def outsider():
     return UserFactory(username="outsider", perms=["tickets.work_on_ticket"])
 

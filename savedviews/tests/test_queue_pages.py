@@ -46,21 +46,6 @@ def page_for():
 
 
 @pytest.fixture
-def team():
-    return RoleFactory(name="Network team")
-
-
-@pytest.fixture
-def agent(team):
-    return UserFactory(username="agent", perms=["tickets.work_on_ticket"], roles=[team])
-
-
-@pytest.fixture
-def colleague(team):
-    return UserFactory(username="colleague", perms=["tickets.work_on_ticket"], roles=[team])
-
-
-@pytest.fixture
 def tickets(agent):
     return {
         "urgent": TicketFactory(key="URGENT", status=TicketStatus.OPEN, priority=TicketPriority.URGENT),
