@@ -8,7 +8,6 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -24,6 +23,7 @@ from reports.models import ExportFormat
 from reports.periods import Period, period_from
 from reports.responses import export_response, stored_export_response
 from tickets.statemachine import works_the_desk
+from ticketsite.api.errors import client_error_response
 
 DESK_ONLY = "This report is for agents and auditors."
 
@@ -157,17 +157,11 @@ class ApproverWorkloadSerializer(serializers.Serializer):
     approvers = ApproverLoadSerializer(many=True)
 
 
-class ExportNotReadyErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="export_not_ready")
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-
-
-class ExportNotReadyResponseSerializer(serializers.Serializer):
-    """409: the export is still being written."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ExportNotReadyErrorSerializer(many=True)  # type: ignore[assignment]
+ExportNotReadyResponseSerializer = client_error_response(
+    "ExportNotReady",
+    doc="409: the export is still being written.",
+    code=serializers.CharField(help_text="export_not_ready"),
+)
 
 
 class TicketExportSerializer(serializers.Serializer):

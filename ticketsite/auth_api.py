@@ -7,7 +7,6 @@ from axes.helpers import get_cool_off
 from django.db import transaction
 from drf_spectacular.contrib.rest_framework_simplejwt import TokenObtainPairSerializerExtension
 from drf_spectacular.utils import extend_schema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
@@ -22,6 +21,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from ticketsite.api.errors import client_error_response
 from ticketsite.api.fields import StrictCharField
 from ticketsite.api.serializers import RefuseUnwritableFieldsMixin, StrictInputSerializer
 from ticketsite.authentication import token_user
@@ -99,17 +99,12 @@ class ThrottledAuthMixin:
     throttle_scope = "auth"
 
 
-class LockedOutErrorSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=[("throttled", "throttled"), ("locked_out", "locked_out")])
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-
-
-class LockedOutErrorResponseSerializer(serializers.Serializer):
-    """429: the endpoint's rate (`throttled`) or the login lockout (`locked_out`); `Retry-After` says when to retry."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = LockedOutErrorSerializer(many=True)  # type: ignore[assignment]  # the field is named as the error shape says
+LockedOutErrorResponseSerializer = client_error_response(
+    "LockedOut",
+    response_name="LockedOutErrorResponse",
+    doc="429: the endpoint's rate (`throttled`) or the login lockout (`locked_out`); `Retry-After` says when to retry.",
+    code=serializers.ChoiceField(choices=[("throttled", "throttled"), ("locked_out", "locked_out")]),
+)
 
 
 @extend_schema(responses={200: LockoutTokenObtainPairSerializer, 429: LockedOutErrorResponseSerializer})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from savedviews.models import SavedView
 from savedviews.selectors import can_change_view, tickets_query
+from ticketsite.api.errors import client_error_response
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
@@ -52,14 +52,6 @@ class SavedViewSerializer(serializers.ModelSerializer):
         return can_change_view(self.context["request"].user, view)  # has_perm reads the permissions once per request
 
 
-class BuiltinViewErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="builtin_view")
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-
-
-class BuiltinViewResponseSerializer(serializers.Serializer):
-    """409: a built-in view is changed, never deleted."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = BuiltinViewErrorSerializer(many=True)  # type: ignore[assignment]
+BuiltinViewResponseSerializer = client_error_response(
+    "BuiltinView", doc="409: a built-in view is changed, never deleted.", code=serializers.CharField(help_text="builtin_view")
+)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from sla.models import BusinessCalendar, BusinessHours, CalendarDay, SlaPolicy
 from sla.services.configuration import POLICY_FIELDS
+from ticketsite.api.errors import client_error_response
 
 AUDIT_FIELDS = ["created_by", "created_at", "updated_by", "updated_at"]
 
@@ -57,14 +57,9 @@ class PolicySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CalendarInUseErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="in_use")
-    detail = serializers.CharField(help_text="The default calendar, or the number of policies counting in it.")
-    attr = serializers.CharField(allow_null=True)
-
-
-class CalendarInUseResponseSerializer(serializers.Serializer):
-    """409: the calendar is the default one or a live policy counts in it."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = CalendarInUseErrorSerializer(many=True)  # type: ignore[assignment]
+CalendarInUseResponseSerializer = client_error_response(
+    "CalendarInUse",
+    doc="409: the calendar is the default one or a live policy counts in it.",
+    code=serializers.CharField(help_text="in_use"),
+    detail=serializers.CharField(help_text="The default calendar, or the number of policies counting in it."),
+)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field, inline_serializer
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from tickets import search, statemachine
 from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketStatus, TicketTemplate
+from ticketsite.api.errors import client_error_response
 
 # --- tickets -------------------------------------------------------------------------------------------------------
 
@@ -103,17 +103,12 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketConflictErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid_transition, ticket_final, invalid_state or comment_redacted")
-    detail = serializers.CharField(help_text="Names the current status and the transitions the caller may make.")
-    attr = serializers.CharField(allow_null=True)
-
-
-class TicketConflictResponseSerializer(serializers.Serializer):
-    """409: the ticket's state does not allow the change."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = TicketConflictErrorSerializer(many=True)  # type: ignore[assignment]
+TicketConflictResponseSerializer = client_error_response(
+    "TicketConflict",
+    doc="409: the ticket's state does not allow the change.",
+    code=serializers.CharField(help_text="invalid_transition, ticket_final, invalid_state or comment_redacted"),
+    detail=serializers.CharField(help_text="Names the current status and the transitions the caller may make."),
+)
 
 
 # --- ticket templates ----------------------------------------------------------------------------------------------
