@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
 def erin():
     return UserFactory(username="erin")
 

@@ -14,21 +14,9 @@ from mailgate.models import InboundMessage, InboundOutcome, InboundSource
 from mailgate.services import ingest_message
 from mailgate.tests.mails import ingest, reply
 from notifications.outbound import message_id
-from tests.factories import UserFactory
-from tickets.models import TicketNote, TicketStatus
-from tickets.tests.factories import TicketFactory
+from tickets.models import TicketNote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def ticket(alice):
-    return TicketFactory(created_by=alice, status=TicketStatus.OPEN)
 
 
 def no_comment(ticket) -> bool:

@@ -24,16 +24,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 WINDOWS_PROGRAM = b"MZ\x90\x00" + b"\x00" * 64
 
 
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def ticket(alice):
-    return TicketFactory(created_by=alice, status=TicketStatus.OPEN)
-
-
 def comments(ticket) -> list[tuple[str, str, dict]]:
     return [(n.created_by.username, n.note, n.event_details) for n in TicketNote.objects.filter(ticket=ticket, system=False)]
 

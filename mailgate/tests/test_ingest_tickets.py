@@ -29,11 +29,6 @@ def intake(settings):
     settings.MAIL_INTAKE_ADDRESS = f"Help desk <{INTAKE}>"
 
 
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
 def to_intake(sender: str, **kwargs):
     kwargs.setdefault("subject", "Fwd: RE: Printer on floor 3 jams")
     kwargs.setdefault("body", "The printer jams on every page.\n\n-- \nAlice, floor 3")
