@@ -13,7 +13,7 @@ from django.test import Client
 from savedviews.selectors import view_counts
 from savedviews.tests.factories import SavedViewFactory
 from tests.factories import RoleFactory, UserFactory
-from tests.test_leak_hunt import COLUMNS, KEY, MARKER, SEARCH, TITLE, World, text_of
+from tests.test_leak_hunt import COLUMNS, COMMENT_WORD, FIELD_WORD, KEY, MARKER, SEARCH, TITLE, World, text_of
 from tickets.api.views.tickets import TicketViewSet
 from tickets.models import TicketNote, TicketPriority, TicketStatus
 from workspace.tests.leak import assert_nothing_leaks, hunt
@@ -45,6 +45,8 @@ def list_queries(world: World) -> list[dict[str, object]]:
         {},
         {"q": SEARCH},  # the key itself is searched below: the page echoes what was typed
         {"q": "Merger plan"},
+        {"q": COMMENT_WORD},  # full-text search reads the comments and the custom fields (tickets.search)
+        {"q": FIELD_WORD},
         {"status": TicketStatus.WAITING_APPROVAL},
         {"priority": TicketPriority.URGENT},
         {"visibility": "restricted"},
@@ -154,7 +156,9 @@ def test_the_hunt_would_see_the_ticket_where_it_is_visible(queue_world):
 
     for queue in ["waiting-approval", "all"]:
         for params in [
-            {"q": SEARCH},
+            {"q": "Merger plan"},  # whole words: on PostgreSQL a word's prefix matches nothing (docs/search.md)
+            {"q": COMMENT_WORD},
+            {"q": FIELD_WORD},
             {"label": queue_world.ids["label"]},
             {"requester": queue_world.ticket.created_by.username},
         ]:
