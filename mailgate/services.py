@@ -329,6 +329,7 @@ def _intake(parsed: ParsedMessage) -> Verdict:
         title=ticket_title(parsed.subject, body),
         description=_cut(description, TICKET_DESCRIPTION_MAX_LENGTH),
         template=template,
+        via="email",
     )
     refused_files = _attach(parsed.files, ticket=ticket, actor=creator)
     submitted = _submit(ticket, creator)

@@ -24,8 +24,8 @@ SET_EVENTS: dict[str, tuple[type[Category] | type[Label], str, EventType, EventT
 
 
 @receiver(signals.ticket_created, dispatch_uid="tickets.timeline.ticket_created")
-def on_ticket_created(sender: Any, *, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
-    record_event(ticket=ticket, actor=actor, event_type=EventType.CREATED, details=created_details(ticket))
+def on_ticket_created(sender: Any, *, ticket: Ticket, actor: Any, via: str = "", **kwargs: Any) -> None:
+    record_event(ticket=ticket, actor=actor, event_type=EventType.CREATED, details=created_details(ticket, via=via))
 
 
 @receiver(signals.ticket_transitioned, dispatch_uid="tickets.timeline.ticket_transitioned")

@@ -35,7 +35,7 @@ class TicketWithdrawn:
     reason: Literal["withdrawn", "deleted"]
 
 
-# ticket, actor
+# ticket, actor, via ("" or "email": opened by a mail to the intake address)
 ticket_created = Signal()
 # ticket, actor, from_status, to_status, comment
 ticket_transitioned = Signal()

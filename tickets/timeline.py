@@ -19,8 +19,9 @@ def record_event(*, ticket: Ticket, actor: Any | None, event_type: EventType, de
     return note
 
 
-def created_details(ticket: Ticket) -> dict[str, Any]:
-    return {
+def created_details(ticket: Ticket, *, via: str = "") -> dict[str, Any]:
+    """A new ticket; `via` names the channel when it is not the web or the API ("email": a mail to the intake)."""
+    details: dict[str, Any] = {
         "key": ticket.key,
         "title": ticket.title,
         "status": ticket.status,
@@ -29,6 +30,9 @@ def created_details(ticket: Ticket) -> dict[str, Any]:
         "template": ticket.template_id,
         "approval_template": ticket.approval_template_id,
     }
+    if via:
+        details["via"] = via
+    return details
 
 
 def status_change_details(*, from_status: str, to_status: str, comment: str) -> dict[str, Any]:

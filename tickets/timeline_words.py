@@ -242,9 +242,10 @@ Describer = Callable[[TicketNote, dict[str, Any], Names], Sentence]
 
 def _created(note: TicketNote, details: dict[str, Any], names: Names) -> Sentence:
     title = _str(details.get("title"))
+    channel = _plain(" by e-mail") if details.get("via") == "email" else _NOTHING
     if not title:
-        return _say("{actor} created the ticket", actor=_actor(note, names))
-    return _say("{actor} created the ticket {title}", actor=_actor(note, names), title=_thing(title))
+        return _say("{actor} created the ticket{channel}", actor=_actor(note, names), channel=channel)
+    return _say("{actor} created the ticket {title}{channel}", actor=_actor(note, names), title=_thing(title), channel=channel)
 
 
 def _status_change(note: TicketNote, details: dict[str, Any], names: Names) -> Sentence:

@@ -16,6 +16,7 @@ from notifications.tokens import reply_address
 from tests.factories import UserFactory
 from tickets.models import Attachment, EventType, Ticket, TicketStatus
 from tickets.tests.factories import TicketTemplateFactory
+from tickets.timeline_words import describe_all, person_name
 from ticketsite.limits import TITLE_MAX_LENGTH
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,9 @@ def test_mail_to_the_intake_address_becomes_the_senders_submitted_ticket(alice, 
         EventType.ATTACHMENT_ADD,
         EventType.STATUS_CHANGE,
     ]
+    created = ticket.notes.get(event_type=EventType.CREATED)
+    assert created.event_details["via"] == "email"
+    assert describe_all([created])[0].text == f'{person_name(alice)} created the ticket "Printer on floor 3 jams" by e-mail'
     assert (record.outcome, record.reason, record.user, record.ticket, record.recipient) == (
         InboundOutcome.TICKET,
         "",

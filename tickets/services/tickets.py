@@ -214,9 +214,11 @@ def ticket_create(
     due_at: datetime | None = None,
     categories: Iterable[Category | int] | None = None,
     labels: Iterable[Label | int] | None = None,
+    via: str = "",
 ) -> Ticket:
     """A new draft created by `actor`. Values not given come from the template; categories and labels given replace
-    the template's defaults (None means "not given")."""
+    the template's defaults (None means "not given"). `via` names the channel for the timeline when it is not the web
+    or the API ("email")."""
     if not _is_person(actor):
         raise DomainPermissionDenied("Only an active user can create tickets.")
     if template is not None and template.is_deleted:
@@ -257,7 +259,7 @@ def ticket_create(
     ticket.categories.set(category_ids)
     ticket.labels.set(label_ids)
     search.document_refresh(ticket_ids=[ticket.pk])
-    signals.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor)
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor, via=via)
     return ticket
 
 

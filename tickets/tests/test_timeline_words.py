@@ -264,6 +264,9 @@ def test_decisions_and_comments_that_came_by_e_mail_say_so():
         'erin rejected "Step 2" by e-mail: Too dear',
     ]
     assert describe(reply, names).text == "alice commented by e-mail: Why?"
+    by_mail = ticket_services.ticket_create(actor=story.alice, title="Printer jam", via="email")
+    [created] = TicketNote.objects.filter(ticket=by_mail, event_type=EventType.CREATED)
+    assert describe(created, names_for([created])).text == 'alice created the ticket "Printer jam" by e-mail'
     assert reply.event_details == {"via": "email"}
     assert "via" not in commented(story).event_details  # the web and the API leave no channel
 
