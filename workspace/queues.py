@@ -162,9 +162,12 @@ def _with_requester(data: QueryDict, username: str) -> tuple[QueryDict, dict[str
 
 
 def _ordering(api_request: Request, view: TicketViewSet) -> list[str]:
-    """The sort in the API's terms (for the column headers): the page's valid terms, else the queue's default."""
+    """The sort in the API's terms (for the column headers): the page's valid terms; else none for a search (the best
+    matches first, as the API orders a search: tickets.api.search), else the queue's default."""
     terms = [term.strip() for term in api_request.query_params.get(ORDERING_PARAMETER, "").split(",") if term.strip()]
     valid = TicketOrderingFilter().remove_invalid_fields(Ticket.objects.none(), terms, view, api_request)
+    if not valid and api_request.query_params.get(SEARCH_PARAMETER, "").strip():
+        return []
     return list(valid or view.ordering)
 
 

@@ -46,3 +46,17 @@ def test_no_highlights_without_a_search():
     ticket_services.ticket_create(actor=carol, title="Dock", description="Dock lost its sticker.")
 
     assert "search-highlights" not in page(carol)
+
+
+def test_a_search_is_sorted_by_best_match_until_another_sort_is_chosen():
+    carol = UserFactory(username="carol")
+    ticket_services.ticket_create(actor=carol, title="Dock", description="Dock lost its sticker.")
+
+    searched = page(carol, q="dock")
+    sorted_by_date = page(carol, q="dock", ordering="-updated_at")
+    plain = page(carol)
+
+    assert '<option value="" selected>Best match first</option>' in searched
+    assert 'aria-sort="descending"' not in searched  # no column claims the order
+    assert "Best match first" not in plain and 'aria-sort="descending"' in plain
+    assert '<option value="-updated_at" selected>' in sorted_by_date and "Best match first" in sorted_by_date

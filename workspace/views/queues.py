@@ -146,7 +146,8 @@ def _filter_context(request: HttpRequest, found: Listing) -> dict[str, Any]:
         "categories": Category.objects.only("id", "name").order_by("name", "id"),
         "labels": Label.objects.only("id", "name").order_by("name", "id"),
         "templates": TicketTemplate.objects.only("id", "name").order_by("name", "id"),
-        "sort_choices": SORT_CHOICES,
+        # A search lists the best matches first until another sort is chosen.
+        "sort_choices": ([("", "Best match first")] if query.get(SEARCH_PARAMETER, "").strip() else []) + SORT_CHOICES,
         "filters_open": bool(found.errors) or any(selected.values()) or bool(query.get(REQUESTER_PARAMETER)),
     }
 
