@@ -36,7 +36,7 @@ from notifications.services import Event, enqueue_notification_emails, notificat
 from notifications.tokens import read_reply_token, token_from_address
 from permissions.selectors import can_view_ticket
 from tickets import statemachine
-from tickets.models import Ticket, TicketNote, TicketStatus, TicketTemplate
+from tickets.models import Ticket, TicketNote, TicketTemplate
 from tickets.services.attachments import attachment_create
 from tickets.services.tickets import comment_create, ticket_create, ticket_transition
 from ticketsite.limits import COMMENT_MAX_LENGTH, TICKET_DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -350,9 +350,8 @@ def _intake_template() -> tuple[TicketTemplate | None, str]:
 def _submit(ticket: Ticket, creator: User) -> str:
     """Submit the new draft as the workspace's form does (for approval, or straight to the desk); a refusal keeps the
     draft and is the returned reason."""
-    target = next(status for status in statemachine.allowed_transitions(ticket, creator) if status != TicketStatus.CANCELLED)
     try:
-        ticket_transition(ticket=ticket, actor=creator, to_status=target)
+        ticket_transition(ticket=ticket, actor=creator, to_status=statemachine.submit_status(ticket))
     except APIException as refusal:
         ticket.refresh_from_db()  # the refused transition changed the instance before its savepoint rolled back
         return f"Kept as a draft, not submitted: {_describe(refusal)}"

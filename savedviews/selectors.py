@@ -17,7 +17,7 @@ from tickets.filters import TicketFilter
 from tickets.models import Ticket
 from tickets.statemachine import works_the_desk
 from ticketsite.errors import DomainNotFound
-from ticketsite.filters import MAX_ID, loose_values
+from ticketsite.filters import MAX_ID, strict_errors
 
 MANAGE_PERMISSION = "savedviews.manage_saved_views"
 # The sidebar counts this many views in its one query; a person with more sees the rest listed without a number.
@@ -101,12 +101,8 @@ class ViewerRequest:
 
 def filter_refusals(ticket_filter: TicketFilter) -> dict[str, list[str]]:
     """What the ticket list API's StrictFilterBackend refuses with a 400: the FilterSet's form errors and loose values
-    (an empty value, a boolean other than true/false)."""
-    ticket_filter.is_valid()
-    errors = {name: [str(message) for message in messages] for name, messages in ticket_filter.errors.items()}
-    for name, message in loose_values(ticket_filter).items():
-        errors.setdefault(name, []).append(message)
-    return errors
+    (an empty value, a boolean other than true/false), as messages per parameter."""
+    return {name: [str(message) for message in messages] for name, messages in strict_errors(ticket_filter).items()}
 
 
 def view_counts(*, user: Any, views: Sequence[SavedView]) -> dict[int, int]:

@@ -98,6 +98,16 @@ def rows_from(ticket: Ticket) -> list[Transition]:
     return [row for row in TRANSITIONS if row.source == ticket.status and row.applies_to(ticket)]
 
 
+def submit_status(ticket: Ticket) -> str:
+    """Where submitting a draft takes it: the table's submit row that applies (waiting for approval with an approval
+    template, else open), for the workspace's form, mail to the intake and the admin's submit action alike."""
+    return next(
+        str(row.target)
+        for row in TRANSITIONS
+        if row.source == TicketStatus.DRAFT and row.target != TicketStatus.CANCELLED and row.applies_to(ticket)
+    )
+
+
 def find_row(ticket: Ticket, to_status: str) -> Transition | None:
     return next((row for row in rows_from(ticket) if row.target == to_status), None)
 

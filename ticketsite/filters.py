@@ -34,12 +34,19 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        filterset.is_valid()
-        for name, message in loose_values(filterset).items():
-            filterset.form.add_error(name, forms.ValidationError(message, code="invalid"))
-        if filterset.errors:
-            raise utils.translate_validation(filterset.errors)
+        errors = strict_errors(filterset)
+        if errors:
+            raise utils.translate_validation(errors)
         return filterset.qs
+
+
+def strict_errors(filterset: django_filters.FilterSet) -> Any:
+    """What the strict backend refuses (a 400 in the API, the workspace's filter errors, a saved view's refusal): the
+    FilterSet's form errors and the loose values (loose_values), as the form's ErrorDict."""
+    filterset.is_valid()
+    for name, message in loose_values(filterset).items():
+        filterset.form.add_error(name, forms.ValidationError(message, code="invalid"))
+    return filterset.errors
 
 
 def loose_values(filterset: django_filters.FilterSet) -> dict[str, str]:

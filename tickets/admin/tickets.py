@@ -263,9 +263,7 @@ class TicketAdmin(AuditedAdmin):
     def run_transition(self, request: HttpRequest, queryset: QuerySet, to_status: str | None) -> None:
         done = []
         for ticket in queryset.order_by("pk"):
-            target = to_status or (
-                TicketStatus.WAITING_APPROVAL if ticket.approval_template_id is not None else TicketStatus.OPEN
-            )
+            target = to_status or statemachine.submit_status(ticket)
             try:
                 ticket_services.ticket_transition(ticket=ticket, actor=request.user, to_status=target)  # type: ignore[arg-type]
             except SERVICE_ERRORS as exc:

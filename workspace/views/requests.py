@@ -218,11 +218,9 @@ def new_request_form(request: HttpRequest, template_id: int | None = None) -> Ht
 
 
 def _submit(request: HttpRequest, ticket: Ticket, user: User) -> None:
-    """Submit a new draft: the transition the state machine offers its creator from draft other than cancelling it
-    (for approval when the ticket has an approval template, else open). A refusal (no eligible approver) keeps the
-    draft, and the message says why."""
-    allowed = statemachine.allowed_transitions(ticket, user)
-    target = next(status for status in allowed if status != TicketStatus.CANCELLED)
+    """Submit a new draft (statemachine.submit_status: for approval when the ticket has an approval template, else
+    open). A refusal (no eligible approver) keeps the draft, and the message says why."""
+    target = statemachine.submit_status(ticket)
     refusal = SubmitRefusal(data={})
     if call_service(refusal, lambda: ticket_transition(ticket=ticket, actor=user, to_status=target)) is None:
         reasons = " ".join(str(reason) for reason in refusal.non_field_errors())
