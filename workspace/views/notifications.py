@@ -83,16 +83,12 @@ class EmailPreferencesForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """The caller's e-mail on/off per event type (notifications.selectors.email_preferences: on unless turned off),
-    saved one event type at a time through notifications.services.email_preference_set (the API's and the unsubscribe
-    link's service). In-app notifications are not affected."""
+    saved all or none through notifications.services.email_preferences_set (the API's service). In-app notifications are
+    not affected."""
     user = caller(request)
     form = EmailPreferencesForm(request.POST if request.method == "POST" else None, initial=selectors.email_preferences(user))
     if form.is_valid():
-        changed = [
-            event_type
-            for event_type, email in form.cleaned_data.items()
-            if services.email_preference_set(user=user, event_type=event_type, email=email, actor=user)
-        ]
+        changed = services.email_preferences_set(user=user, choices=form.cleaned_data, actor=user)
         messages.success(request, "Your e-mail preferences are saved." if changed else "Nothing changed.")
         return redirect("workspace:notification-preferences")
     return render(request, "workspace/notifications/preferences.html", {"form": form})
