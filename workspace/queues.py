@@ -105,7 +105,7 @@ def filter_parameters(query: QueryDict) -> QueryDict:
 def page_filters(query: QueryDict) -> tuple[QueryDict, dict[str, list[str]]]:
     """The TicketFilter parameters of a page's query string, a requester's username turned into the creator id; and
     the refusal of an unknown username."""
-    return _with_requester(filter_parameters(query), query.get(REQUESTER_PARAMETER, "").strip())
+    return with_requester(filter_parameters(query), query.get(REQUESTER_PARAMETER, "").strip())
 
 
 def listing(request: HttpRequest, queue: SavedView) -> Listing:
@@ -149,7 +149,7 @@ def saved_filters(queue: SavedView, page: QueryDict, viewer: User) -> dict[str, 
     return combined
 
 
-def _with_requester(data: QueryDict, username: str) -> tuple[QueryDict, dict[str, list[str]]]:
+def with_requester(data: QueryDict, username: str) -> tuple[QueryDict, dict[str, list[str]]]:
     """`requester` (a username, as people name each other) becomes TicketFilter's creator id. The directory of users
     is open to everyone signed in (the API's /users/), so an unknown name reveals nothing."""
     if not username:

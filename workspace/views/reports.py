@@ -35,7 +35,7 @@ from sla.reports import (
 from tickets.statemachine import works_the_desk
 from ticketsite.errors import DomainValidationError
 from workspace.forms import call_service
-from workspace.queues import SEARCH_PARAMETER, queue_for
+from workspace.queues import REQUESTER_PARAMETER, SEARCH_PARAMETER, queue_for, with_requester
 from workspace.templatetags.sla_badges import span
 
 TEMPLATE = "workspace/reports/sla_compliance.html"
@@ -133,7 +133,6 @@ def reports_page(request: HttpRequest) -> HttpResponse:
 
 FORMAT_PARAMETER = "format"
 QUEUE_PARAMETER = "queue"
-REQUESTER_PARAMETER = "requester"
 
 
 def _export_query(request: HttpRequest) -> tuple[QueryDict, QueryDict | None]:
@@ -145,12 +144,9 @@ def _export_query(request: HttpRequest) -> tuple[QueryDict, QueryDict | None]:
     search = query.get(SEARCH_PARAMETER, "").strip()
     if search:
         query.setlist("search", [search])
-    username = query.get(REQUESTER_PARAMETER, "").strip()
-    if username:
-        requester = User.objects.filter(username=username).values_list("pk", flat=True).first()
-        if requester is None:
-            raise DomainValidationError(f'No one has the username "{username}".', field=REQUESTER_PARAMETER)
-        query.setlist("creator", [str(requester)])
+    query, refusals = with_requester(query, query.get(REQUESTER_PARAMETER, "").strip())
+    if refusals:  # an unknown username, refused as the queue page refuses it
+        raise DomainValidationError(refusals[REQUESTER_PARAMETER][0], field=REQUESTER_PARAMETER)
     address = query.get(QUEUE_PARAMETER, "")
     base = None
     if address:
