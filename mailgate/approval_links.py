@@ -33,6 +33,7 @@ from approvals.selectors import Route, acting_route
 from approvals.services import approval_decide
 from notifications.tokens import ApprovalTokenExpired, read_approval_token
 from tickets.models import TicketStatus
+from tickets.timeline import VIA_EMAIL
 from ticketsite.errors import DomainConflict, DomainError, DomainNotFound, DomainPermissionDenied
 
 
@@ -169,4 +170,4 @@ def approval_link_decide(*, link: ApprovalLink, comment: str) -> Slot:
     (so the user acts as proxy when that is how they may decide) and checks everything under its row locks: 409 when
     the slot is no longer actionable, 403 when the user may no longer decide it, 400 for a rejection without a reason;
     nothing changes then. A refused link (LinkRefused) never gets here."""
-    return approval_decide(slot=link.slot, actor=link.user, approve=link.approve, comment=comment, via="email")
+    return approval_decide(slot=link.slot, actor=link.user, approve=link.approve, comment=comment, via=VIA_EMAIL)

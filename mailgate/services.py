@@ -39,6 +39,7 @@ from tickets import statemachine
 from tickets.models import Ticket, TicketNote, TicketTemplate
 from tickets.services.attachments import attachment_create
 from tickets.services.tickets import comment_create, ticket_create, ticket_transition
+from tickets.timeline import VIA_EMAIL
 from ticketsite.limits import COMMENT_MAX_LENGTH, TICKET_DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 
 logger = logging.getLogger("mailgate")
@@ -260,7 +261,7 @@ def _comment(parsed: ParsedMessage, user: User, ticket: Ticket, body: str, noted
     if not body and not parsed.files:
         return _refused("The reply has no text of its own (after quotes and signature) and no files.", user=user, ticket=ticket)
     text = body or "Files sent by e-mail: " + ", ".join(file.file_name for file in parsed.files)
-    note = comment_create(ticket=ticket, actor=user, note=_cut(text, COMMENT_MAX_LENGTH), via="email")
+    note = comment_create(ticket=ticket, actor=user, note=_cut(text, COMMENT_MAX_LENGTH), via=VIA_EMAIL)
     refused_files = _attach(parsed.files, ticket=ticket, actor=user, note=note)
     return Verdict(InboundOutcome.COMMENT, " ".join(filter(None, (noted, refused_files))), user, ticket)
 
@@ -277,7 +278,7 @@ def _decide(user: User, ticket: Ticket, *, approve: bool, comment: str, noted: s
         return _refused("A rejection by e-mail needs a reason: reply 'reject: <reason>'.", user=user, ticket=ticket)
     # Their own slot before one they fill as somebody's delegate.
     slot_id = min(routes, key=lambda pk: (routes[pk].on_behalf_of is not None, pk))
-    slot = approval_decide(slot=Slot.objects.get(pk=slot_id), actor=user, approve=approve, comment=comment, via="email")
+    slot = approval_decide(slot=Slot.objects.get(pk=slot_id), actor=user, approve=approve, comment=comment, via=VIA_EMAIL)
     on_behalf = f" on behalf of {slot.on_behalf_of.username}" if slot.on_behalf_of is not None else ""
     reason = f"{'Approved' if approve else 'Rejected'}{on_behalf}. {noted}".strip()
     return Verdict(InboundOutcome.APPROVAL, reason, user, ticket)
@@ -329,7 +330,7 @@ def _intake(parsed: ParsedMessage) -> Verdict:
         title=ticket_title(parsed.subject, body),
         description=_cut(description, TICKET_DESCRIPTION_MAX_LENGTH),
         template=template,
-        via="email",
+        via=VIA_EMAIL,
     )
     refused_files = _attach(parsed.files, ticket=ticket, actor=creator)
     submitted = _submit(ticket, creator)

@@ -19,6 +19,11 @@ def record_event(*, ticket: Ticket, actor: Any | None, event_type: EventType, de
     return note
 
 
+# The channel of a change that came by mail (a reply, an Approve link or reply, a mail to the intake): kept as "via" in
+# the details of its timeline entry, told "by e-mail" (tickets.timeline_words). No "via": the web or the API.
+VIA_EMAIL = "email"
+
+
 def created_details(ticket: Ticket, *, via: str = "") -> dict[str, Any]:
     """A new ticket; `via` names the channel when it is not the web or the API ("email": a mail to the intake)."""
     details: dict[str, Any] = {

@@ -35,6 +35,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tickets.models import Category, EventType, Label, TicketNote, TicketPriority, TicketStatus, TicketVisibility
+from tickets.timeline import VIA_EMAIL
 
 SYSTEM = "The system"
 SOMEONE = "someone"
@@ -195,6 +196,11 @@ def _plain(value: str) -> _Part:
     return _Part(value, escape(value))
 
 
+def _channel(details: dict[str, Any]) -> _Part:
+    """ " by e-mail" for an entry whose change came by mail (tickets.timeline.VIA_EMAIL), else nothing."""
+    return _plain(" by e-mail") if details.get("via") == VIA_EMAIL else _NOTHING
+
+
 def _thing(name: Any) -> _Part:
     """An object's name: quoted in the text, emphasised in the HTML."""
     text = _str(name)
@@ -242,7 +248,7 @@ Describer = Callable[[TicketNote, dict[str, Any], Names], Sentence]
 
 def _created(note: TicketNote, details: dict[str, Any], names: Names) -> Sentence:
     title = _str(details.get("title"))
-    channel = _plain(" by e-mail") if details.get("via") == "email" else _NOTHING
+    channel = _channel(details)
     if not title:
         return _say("{actor} created the ticket{channel}", actor=_actor(note, names), channel=channel)
     return _say("{actor} created the ticket {title}{channel}", actor=_actor(note, names), title=_thing(title), channel=channel)
@@ -401,7 +407,7 @@ def _decided(verb: str) -> Describer:
         if on_behalf_of is not None:
             principal = names.user(on_behalf_of)
             proxy = _Part(f" for {principal}", format_html(" for {}", principal))
-        channel = _plain(" by e-mail") if details.get("via") == "email" else _NOTHING
+        channel = _channel(details)
         said = _said(details.get("comment"))
         pattern = f"{{actor}} {verb} {{step}}{{proxy}}{{channel}}{{said}}"
         return _say(pattern, actor=actor, step=_step(details), proxy=proxy, channel=channel, said=said)
@@ -543,8 +549,8 @@ def _comment(note: TicketNote, names: Names) -> Sentence:
     if note.is_deleted:
         return _say("{actor}: comment deleted", actor=actor)
     edited = " (edited)" if names.edits.get(note.pk) and note.redacted_at is None else ""
-    channel = " by e-mail" if (note.event_details or {}).get("via") == "email" else ""
-    return _say(f"{{actor}} commented{channel}{edited}{{said}}", actor=actor, said=_said(note.note))
+    channel = _channel(note.event_details or {})
+    return _say(f"{{actor}} commented{{channel}}{edited}{{said}}", actor=actor, channel=channel, said=_said(note.note))
 
 
 def describe(note: TicketNote, names: Names) -> Sentence:
