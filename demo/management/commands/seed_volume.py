@@ -11,7 +11,9 @@ at the end. Run it while nothing else writes tickets.
 Three named users exist for the benchmark (password as in seed_demo):
 - bench-requester: an ordinary user in two teams; role and direct grants on some restricted tickets;
 - bench-agent: an agent (tickets.work_on_ticket), assignee of a share of the tickets;
-- bench-approver: member of one approver role, with pending approval slots.
+- bench-approver: member of one approver role, with pending approval slots;
+- bench-auditor: may view every ticket (tickets.view_all_tickets through a role), not a superuser;
+- bench-admin: a superuser.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import random
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +59,7 @@ from tickets.search import document_refresh
 from tickets.timeline import created_details, event_note, status_change_details
 
 PASSWORD = "demo-pass-2026"
+BENCH_USERS = ("bench-requester", "bench-agent", "bench-approver", "bench-auditor", "bench-admin")
 BATCH = 5000
 SPAN = timedelta(days=730)
 
@@ -217,12 +221,16 @@ class Command(BaseCommand):
         jobs = min(options["jobs"] or 2, batches) if parallel_ok else 1
         plan = _Plan(total=total, batch_size=batch_size, seed=seed, now=timezone.now(), ticket_base=_next_id(Ticket))
         progress = _Progress(self, total, started)
-        if jobs == 1:
-            ids = IdAllocator(plan.ticket_base, {model: _LocalCounter(_next_id(model)) for model in CHILD_MODELS})
-            for batch in range(batches):
-                progress.add(*self._load_batch(plan, pools, ids, batch))
-        else:
-            self._load_parallel(plan, pools, batches, jobs, progress)
+        # A bulk load at least as big as what is there: indexes and foreign keys built once afterwards are cheaper than
+        # maintained row by row. Outside a transaction only (a caller's transaction may hold pending checks).
+        defer = connection.vendor == "postgresql" and transaction.get_autocommit() and total >= Ticket.all_objects.count()
+        with _deferred_indexes() if defer else contextlib.nullcontext():
+            if jobs == 1:
+                ids = IdAllocator(plan.ticket_base, {model: _LocalCounter(_next_id(model)) for model in CHILD_MODELS})
+                for batch in range(batches):
+                    progress.add(*self._load_batch(plan, pools, ids, batch))
+            else:
+                self._load_parallel(plan, pools, batches, jobs, progress)
         self._reset_sequences([Ticket, *CHILD_MODELS])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -231,7 +239,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {total} tickets ({progress.rows} rows) in {elapsed:.1f}s with {jobs} loader(s). "
-                f"Benchmark logins: bench-requester, bench-agent, bench-approver / {PASSWORD}"
+                f"Benchmark logins: {', '.join(BENCH_USERS)} / {PASSWORD}"
             )
         )
 
@@ -246,6 +254,10 @@ class Command(BaseCommand):
             created_at = plan.now - SPAN + SPAN * position / plan.total
             self._ticket(rng, pools, ids, rows, ticket_id=ids.ticket(position), created_at=created_at, now=plan.now)
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # A lost batch on a crash is harmless to a loader: no wait for the WAL flush at each commit.
+                    cursor.execute("SET LOCAL synchronous_commit TO off")
             return size, self._insert(rows)
 
     def _load_parallel(self, plan: _Plan, pools: Pools, batches: int, jobs: int, progress: _Progress) -> None:
@@ -319,6 +331,8 @@ class Command(BaseCommand):
             bench_requester = _bench_user("bench-requester", password, [teams[0], teams[1]])
             bench_agent = _bench_user("bench-agent", password, [agents_role])
             _bench_user("bench-approver", password, [approvers[0]])
+            _bench_user("bench-auditor", password, [_group("vol-auditors", perms=["tickets.view_all_tickets"])])
+            _bench_user("bench-admin", password, [], superuser=True)
             agents.append(bench_agent.pk)
             users.append(bench_requester.pk)
 
@@ -615,16 +629,17 @@ class Command(BaseCommand):
     # --- writing -------------------------------------------------------------------------------------------------
 
     def _insert(self, rows: Rows) -> int:
-        Ticket.objects.bulk_create(rows.tickets, batch_size=BATCH)
-        Ticket.categories.through.objects.bulk_create(rows.ticket_categories, batch_size=BATCH)
-        Ticket.labels.through.objects.bulk_create(rows.ticket_labels, batch_size=BATCH)
-        ApprovalProcess.objects.bulk_create(rows.processes, batch_size=BATCH)
-        ApprovalProcessStep.objects.bulk_create(rows.steps, batch_size=BATCH)
-        ApprovalProcessStepApprover.objects.bulk_create(rows.slots, batch_size=BATCH)
-        TicketViewPermission.objects.bulk_create(rows.grants, batch_size=BATCH)
-        AccessRequest.objects.bulk_create(rows.access_requests, batch_size=BATCH)
-        TicketNote.objects.bulk_create(rows.notes, batch_size=BATCH)
-        Notification.objects.bulk_create(rows.notifications, batch_size=BATCH)
+        write = _copy if connection.vendor == "postgresql" else _bulk_create
+        write(Ticket, rows.tickets)
+        write(Ticket.categories.through, rows.ticket_categories)
+        write(Ticket.labels.through, rows.ticket_labels)
+        write(ApprovalProcess, rows.processes)
+        write(ApprovalProcessStep, rows.steps)
+        write(ApprovalProcessStepApprover, rows.slots)
+        write(TicketViewPermission, rows.grants)
+        write(AccessRequest, rows.access_requests)
+        write(TicketNote, rows.notes)
+        write(Notification, rows.notifications)
         # No service ran: the batch's search documents, built from the rows just written in one statement.
         document_refresh(ticket_ids=[ticket.pk for ticket in rows.tickets])
         return rows.count() + len(rows.tickets)
@@ -691,6 +706,104 @@ def _audited[M: models.Model](row: M, pk: int, actor: int | None, at: datetime) 
     return row
 
 
+LOADED_MODELS: tuple[type[models.Model], ...] = (
+    Ticket,
+    Ticket.categories.through,
+    Ticket.labels.through,
+    *CHILD_MODELS,
+)
+# The index the batch's search documents are built through (a ticket's comments): kept during the load.
+KEPT_INDEXES = frozenset({"ticket_notes_timeline_idx"})
+
+
+@contextlib.contextmanager
+def _deferred_indexes() -> Iterator[None]:
+    """The loaded tables without their secondary indexes and foreign keys while the body runs, then both re-created
+    as they were (each index built in one pass, each foreign key validated by one query instead of a check per row).
+    Primary keys and unique constraints stay: they are what keeps the load correct. If the process is killed in the
+    middle, they stay dropped: the loader is for benchmark databases only."""
+    tables = [model._meta.db_table for model in LOADED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+              AND NOT (i.indexrelid::regclass::text = ANY(%s))
+            ORDER BY 1
+            """,
+            [tables, list(KEPT_INDEXES)],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c
+            WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f'
+            ORDER BY 1, 2
+            """,
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem TO '256MB'")
+            for _, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            cursor.execute("RESET maintenance_work_mem")
+
+
+def _bulk_create(model: type[models.Model], objs: list[Any]) -> None:
+    model._default_manager.bulk_create(objs, batch_size=BATCH)
+
+
+# Columns whose model attribute is already what the database stores (ids, text, numbers, booleans, datetimes): COPY
+# takes them as they are; any other field goes through its get_db_prep_save (JSON, for one), as bulk_create would.
+_AS_IS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def _copy(model: type[models.Model], objs: list[Any]) -> None:
+    """`objs` into the model's table with one COPY (PostgreSQL): the columns and values bulk_create would write,
+    without compiling and binding an INSERT. Rows without a primary key (many-to-many rows) leave it to the sequence."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.generated and not (f.primary_key and objs[0].pk is None)]
+    plain = [field for field in fields if field.get_internal_type() in _AS_IS]
+    prepared = [field for field in fields if field.get_internal_type() not in _AS_IS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in [*plain, *prepared])
+    names = [field.attname for field in plain]
+    with connection.cursor() as cursor, cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            values = vars(obj)
+            row = [values[name] for name in names]
+            row.extend(field.get_db_prep_save(values[field.attname], connection) for field in prepared)
+            copy.write_row(row)
+
+
 def _pick_status(rng: random.Random) -> TicketStatus:
     roll = rng.random()
     for status, share in STATUS_MIX:
@@ -708,10 +821,11 @@ def _group(name: str, perms: list[str] | None = None) -> Group:
     return group
 
 
-def _bench_user(username: str, password: str, roles: list[Group]) -> User:
-    user, created = User.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.com", "password": password, "first_name": "Bench"}
-    )
+def _bench_user(username: str, password: str, roles: list[Group], *, superuser: bool = False) -> User:
+    defaults: dict[str, Any] = {"email": f"{username}@example.com", "password": password, "first_name": "Bench"}
+    if superuser:
+        defaults |= {"is_superuser": True, "is_staff": True}
+    user, created = User.objects.get_or_create(username=username, defaults=defaults)
     if created:
         user.groups.add(*roles)
     return user
