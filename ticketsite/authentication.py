@@ -16,6 +16,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from ticketsite.backends import with_permissions
+
 # Ids are positive bigints; anything else in the claim (text, floats, lists, huge numbers) names no user.
 USER_ID_PATTERN = re.compile(r"[0-9]{1,19}")
 MAX_USER_ID = 2**63 - 1
@@ -34,8 +36,10 @@ def token_user_id(token: Token) -> int:
 def token_user(token: Token) -> AbstractBaseUser:
     """The user a signed token stands for, refused (401) when deleted, deactivated, or when the password changed after
     the token was issued: every token carries a digest of the password hash (simplejwt's `CHECK_REVOKE_TOKEN` claim),
-    and any password change (admin, `set_password`, `changepassword`) gives the user a new hash."""
-    user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: token_user_id(token)}).first()
+    and any password change (admin, `set_password`, `changepassword`) gives the user a new hash. Read with the user's
+    permissions (ticketsite.backends), so a request's permission checks run no query of their own."""
+    users = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: token_user_id(token)})
+    user = with_permissions(users).first()
     if user is None:
         raise AuthenticationFailed("User not found", code="user_not_found")
     if not user.is_active:

@@ -104,7 +104,7 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # Login lockout (django-axes, docs/security.md): failures counted in the database per username and per client address,
 # shared by the token endpoint, the admin login and any other login that calls authenticate() with the request.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "ticketsite.backends.PermissionBackend"]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)

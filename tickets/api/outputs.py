@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from tickets import search, statemachine
 from tickets.models import Attachment, Category, Label, Ticket, TicketNote, TicketStatus, TicketTemplate
@@ -31,9 +34,24 @@ class HighlightSerializer(serializers.Serializer):
         return [{"text": text, "match": match} for text, match in highlight.parts]
 
 
+class RelationIdsField(serializers.ManyRelatedField):
+    """A relation's ids, as PrimaryKeyRelatedField(many=True, read_only=True) gives them, read from the row's `ids`
+    attribute (a list of ints the selector annotated: tickets.selectors.RELATION_IDS) when the query made one, else
+    from the relation."""
+
+    def __init__(self, *, ids: str, **kwargs: Any) -> None:
+        self.ids = ids
+        super().__init__(child_relation=serializers.PrimaryKeyRelatedField(read_only=True), read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if not hasattr(instance, self.ids):
+            return super().get_attribute(instance)
+        return [PKOnlyObject(pk) for pk in getattr(instance, self.ids)]
+
+
 class TicketSerializer(serializers.ModelSerializer):
-    categories: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    labels: serializers.PrimaryKeyRelatedField[Label] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    categories = RelationIdsField(ids="category_ids")
+    labels = RelationIdsField(ids="label_ids")
     allowed_transitions = serializers.SerializerMethodField()
     highlights = serializers.SerializerMethodField()
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 
 from approvals.models import ApprovalProcess, ProcessStatus
@@ -405,12 +406,14 @@ def test_list_query_count_is_constant(creator, agent, client_for, django_assert_
 
     make(5)
     client = fresh_client()
-    # count, page, categories, labels, and the caller's permissions (user + group), once for all rows
-    with django_assert_num_queries(6):
+    # the caller's permissions (own and roles', once for all rows), count, page (each row with its category and label
+    # ids; prefetched where the database cannot order an aggregate: 2 more)
+    queries = 3 if connection.features.supports_aggregate_order_by_clause else 5
+    with django_assert_num_queries(queries):
         assert len(listing(client, page_size=100)["results"]) == 5
     make(45)
     client = fresh_client()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(queries):
         body = listing(client, page_size=100)
     assert len(body["results"]) == 50
     assert body["results"][0]["allowed_transitions"] == ["in_progress"]

@@ -76,6 +76,10 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
     def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data, status=code)
 
+    def _respond_written(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+        # A written ticket as the write left it, with the ids of its categories and labels read in one query.
+        return self._respond(selectors.ticket_relation_ids(ticket=ticket), code)
+
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(TicketSerializer(page, many=True, context=self.get_serializer_context()).data)
@@ -85,7 +89,7 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
         body = TicketCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = ticket_services.ticket_create(actor=actor(request), **body.validated_data)
-        return self._respond(ticket, status.HTTP_201_CREATED)
+        return self._respond_written(ticket, status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         # Read with what the serializer needs prefetched, through the same visibility rule.
@@ -97,7 +101,7 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
         body = TicketUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         ticket = ticket_services.ticket_update(ticket=ticket, actor=actor(request), data=body.validated_data)
-        return self._respond(ticket)
+        return self._respond_written(ticket)
 
     @extend_schema(responses={204: None, **REFUSALS})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -117,13 +121,15 @@ class TicketViewSet(TicketScopedViewMixin, viewsets.GenericViewSet):
             to_status=body.validated_data["status"],
             comment=body.validated_data["comment"],
         )
-        return self._respond(ticket)
+        return self._respond_written(ticket)
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk: str) -> Response:
         """Comments and system events, oldest first."""
-        page = self.paginate_queryset(selectors.timeline_list(ticket=self.get_ticket()))
+        # The ticket with its timeline's length: the page's total costs no count of its own.
+        ticket = selectors.timeline_ticket(user=request.user, ticket_id=pk)
+        page = self.paginate_queryset(selectors.timeline_list(ticket=ticket))
         return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
 
     @extend_schema(methods=["GET"], responses=TimelineEntrySerializer(many=True))
