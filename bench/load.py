@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import statistics
 import sys
@@ -91,6 +92,7 @@ def run_endpoint(
         method, path, body = requests[index]
         client.request(method, path, body, auth)
 
+    loadavg = os.getloadavg()[0]  # the machine's 1-minute load just before the figure: a busy neighbour shows here
     lock = threading.Lock()
     cursor = iter(range(len(requests)))
     latencies: list[float] = []
@@ -127,6 +129,7 @@ def run_endpoint(
     done = sum(statuses.values())
     return {
         "name": endpoint["name"],
+        "loadavg": round(loadavg, 2),
         "requests": done,
         "ok": len(latencies),
         "errors": done - len(latencies),
