@@ -7,22 +7,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Case,
     CharField,
     Count,
     Expression,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
+    RowRange,
     StringAgg,
     Subquery,
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast, Coalesce
 
@@ -48,39 +50,38 @@ def _with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-class IdListField(TextField):  # type: ignore[type-arg]
+class IdListField(TextField):
     """Ids aggregated into one text ("3,1,2", NULL for none), read as a list of ints."""
 
     def from_db_value(self, value: str | None, expression: Expression, connection: BaseDatabaseWrapper) -> list[int]:
         return [int(pk) for pk in value.split(",")] if value else []
 
 
-# What the ticket serializer reads as id lists (tickets.api.outputs.TicketSerializer), by relation.
-RELATION_IDS = {"categories": "category_ids", "labels": "label_ids"}
+# What the ticket serializer reads as id lists (tickets.api.outputs.TicketSerializer): by relation, the annotation and
+# the through table's column of the related row.
+_RELATIONS = {"categories": ("category_ids", "category"), "labels": ("label_ids", "label")}
+RELATION_IDS = [ids for ids, _ in _RELATIONS.values()]
 
 
 def _ids_of(relation: str, target: str) -> Subquery:
     """The ids of the live rows a ticket's `relation` (through its `target` column) reaches, in the relation's order
-    (by name, as Category and Label sort), as one IdListField."""
+    (by name, as Category and Label sort), as one IdListField.
+
+    Concatenated as a window over all of the ticket's rows, which takes them in the window's order on every database
+    (an ORDER BY inside the aggregate needs SQLite 3.44)."""
     links = getattr(Ticket, relation).through.objects.filter(ticket=OuterRef("pk"), **{f"{target}__is_deleted": False})
-    ids = StringAgg(Cast(f"{target}_id", CharField()), Value(","), order_by=[f"{target}__name", f"{target}_id"])
-    return Subquery(links.order_by().values("ticket").annotate(ids=ids).values("ids"), output_field=IdListField())
-
-
-def _ids_in_row(tickets: QuerySet[Ticket]) -> bool:
-    # SQLite orders an aggregate's input from 3.44 only; before, the ids are prefetched, in their order.
-    return bool(connections[tickets.db].features.supports_aggregate_order_by_clause)
+    ids = Window(
+        StringAgg(Cast(f"{target}_id", CharField()), Value(",")),
+        order_by=[F(f"{target}__name").asc(), F(f"{target}_id").asc()],
+        frame=RowRange(start=None, end=None),
+    )
+    return Subquery(links.order_by().annotate(ids=ids).values("ids")[:1], output_field=IdListField())
 
 
 def _with_relation_ids(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The tickets with the ids of their categories and labels in each row (RELATION_IDS), for the API's serializer:
     no query of their own."""
-    if not _ids_in_row(tickets):
-        return tickets.prefetch_related(
-            Prefetch("categories", queryset=Category.objects.only("id")),
-            Prefetch("labels", queryset=Label.objects.only("id")),
-        )
-    return tickets.annotate(category_ids=_ids_of("categories", "category"), label_ids=_ids_of("labels", "label"))
+    return tickets.annotate(**{ids: _ids_of(relation, target) for relation, (ids, target) in _RELATIONS.items()})
 
 
 def ticket_list(*, user: Any) -> QuerySet[Ticket]:
@@ -95,18 +96,16 @@ def ticket_get(*, user: Any, ticket_id: Any) -> Ticket:
 
 def ticket_relation_ids(*, ticket: Ticket) -> Ticket:
     """A ticket as a write returned it, given the ids of its categories and labels the way ticket_list's rows carry
-    them, in one query (where those are prefetched instead, the serializer reads the relations)."""
-    tickets = Ticket.objects.filter(pk=ticket.pk)
-    if _ids_in_row(tickets):
-        row = _with_relation_ids(tickets).values(*RELATION_IDS.values()).first() or {}
-        for name in RELATION_IDS.values():
-            setattr(ticket, name, row.get(name, []))
+    them, in one query."""
+    row = _with_relation_ids(Ticket.objects.filter(pk=ticket.pk)).values(*RELATION_IDS).first() or {}
+    for name in RELATION_IDS:
+        setattr(ticket, name, row.get(name, []))
     return ticket
 
 
 def ticket_get_by_key(*, user: Any, key: str) -> Ticket:
-    """One visible ticket by its key (TCK-42), with its people and template and ticket_get's prefetching, in one query
-    plus the prefetches; unknown and invisible are the same 404."""
+    """One visible ticket by its key (TCK-42), with its people and template and its categories and labels (names and
+    colours, as the pages show them), in one query plus the prefetches; unknown and invisible are the same 404."""
     tickets = _with_relations(Ticket.objects.select_related("created_by", "assignee", "template"))
     ticket = visible_tickets(user, tickets).filter(key=key).first()
     if ticket is None:
@@ -137,6 +136,9 @@ def _timeline_of(ticket: Any) -> QuerySet[TicketNote]:
     return TicketNote.objects.filter(ticket=ticket)
 
 
+TIMELINE_ORDER = ("created_at", "id")
+
+
 def timeline_ticket(*, user: Any, ticket_id: Any) -> Ticket:
     """One visible ticket with the length of its timeline (`timeline_length`), in one query; missing and forbidden are
     the same 404."""
@@ -148,14 +150,14 @@ def timeline_ticket(*, user: Any, ticket_id: Any) -> Ticket:
 def timeline_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
     """Comments and system events of a visible ticket, oldest first; counted already when the ticket came from
     timeline_ticket."""
-    notes = _timeline_of(ticket).order_by("created_at", "id")
+    notes = _timeline_of(ticket).order_by(*TIMELINE_ORDER)
     timeline: TimelineQuerySet = TimelineQuerySet(model=TicketNote, query=notes.query)
     timeline.length = getattr(ticket, "timeline_length", None)
     return timeline
 
 
 def comment_list(*, ticket: Ticket) -> QuerySet[TicketNote]:
-    return timeline_list(ticket=ticket).filter(system=False)
+    return _timeline_of(ticket).filter(system=False).order_by(*TIMELINE_ORDER)
 
 
 def comment_get(*, ticket: Ticket, note_id: Any, deleted_too: bool = False) -> TicketNote:
