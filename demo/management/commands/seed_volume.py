@@ -630,7 +630,8 @@ class Command(BaseCommand):
 
     def _insert(self, rows: Rows) -> int:
         write = _copy if connection.vendor == "postgresql" else _bulk_create
-        write(Ticket, rows.tickets)
+        # The tickets last (foreign keys are checked at commit): writing tickets updates the shared counters of alive
+        # tickets (permissions' ticket_visibility_counts), whose rows the other loader then waits for until this commits.
         write(Ticket.categories.through, rows.ticket_categories)
         write(Ticket.labels.through, rows.ticket_labels)
         write(ApprovalProcess, rows.processes)
@@ -640,6 +641,7 @@ class Command(BaseCommand):
         write(AccessRequest, rows.access_requests)
         write(TicketNote, rows.notes)
         write(Notification, rows.notifications)
+        write(Ticket, rows.tickets)
         # No service ran: the batch's search documents, built from the rows just written in one statement.
         document_refresh(ticket_ids=[ticket.pk for ticket in rows.tickets])
         return rows.count() + len(rows.tickets)
