@@ -130,6 +130,22 @@ def _alive_ids(model: type[Category] | type[Label], ids: list[int], field: str) 
     return ids
 
 
+def _chosen_ids(
+    model: type[Category] | type[Label],
+    given: Iterable[Category | Label | int] | None,
+    defaults: Iterable[Category | Label],
+    field: str,
+) -> list[int]:
+    """The ids of a new ticket's categories or labels: those given, else the template's (`defaults`). Rows the caller
+    loaded (the API's body validation read them alive) are taken as they are; bare ids are checked to name live rows."""
+    if given is None:
+        return _ids(defaults)
+    values = list(given)
+    if all(isinstance(value, model) for value in values):
+        return _ids(values)
+    return _alive_ids(model, _ids(values), field)
+
+
 def _check_choice(value: Any, choices: type[models.TextChoices], field: str) -> None:
     if value not in choices.values:
         raise DomainValidationError(f"'{value}' is not a valid {field}.", field=field, code="invalid_choice")
@@ -243,21 +259,18 @@ def ticket_create(
     _check_choice(ticket.visibility, TicketVisibility, "visibility")
     _check_assignee(assignee)
     validate_ticket_custom_fields(template, ticket.custom_fields)
-    if categories is None:
-        category_ids = _ids(template.categories.all()) if template else []
-    else:
-        category_ids = _alive_ids(Category, _ids(categories), "categories")
-    if labels is None:
-        label_ids = _ids(template.labels.all()) if template else []
-    else:
-        label_ids = _alive_ids(Label, _ids(labels), "labels")
+    category_ids = _chosen_ids(Category, categories, template.categories.all() if template else [], "categories")
+    label_ids = _chosen_ids(Label, labels, template.labels.all() if template else [], "labels")
 
     ticket.stamp(actor, created=True)
     ticket.save()
     ticket.key = f"TCK-{ticket.pk}"
     ticket.save(update_fields=["key"])
-    ticket.categories.set(category_ids)
-    ticket.labels.set(label_ids)
+    # A new ticket has no categories or labels yet: add() writes the rows in one INSERT each, without set()'s read.
+    if category_ids:
+        ticket.categories.add(*category_ids)
+    if label_ids:
+        ticket.labels.add(*label_ids)
     search.document_refresh(ticket_ids=[ticket.pk])
     signals.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor, via=via)
     return ticket
