@@ -156,36 +156,61 @@ def notify(event: Event) -> list[Notification]:
     The e-mail channel is dropped for users who turned off the e-mails of this event type (their in-app notification
     stays). E-mails are enqueued when the surrounding transaction commits, with the timeline entry they tell of.
     """
-    rules = selectors.active_rules_for(event.event_type)
-    if not rules:
-        return []
-    wanted = _recipients_by_rule(event, rules)
-    if event.actor is not None:
-        wanted.pop(event.actor.pk, None)
-    if not wanted:
-        return []
-    allowed = selectors.users_who_can_view_ticket(event.ticket, wanted)
-    if event.requester_id in wanted and event.event_type == NotificationEvent.ACCESS_DECIDED:
-        allowed |= set(User.objects.filter(id=event.requester_id, is_active=True).values_list("id", flat=True))
+    return _fan_out([event])
 
-    note = None
-    by_email = {user_id for user_id in allowed if Channel.EMAIL in wanted[user_id]}
-    if by_email:
-        for user_id in selectors.email_opted_out(by_email, event.event_type):
-            wanted[user_id] = wanted[user_id] - {Channel.EMAIL}
-            by_email.discard(user_id)
-        if by_email:
-            note = _timeline_entry(event)
 
-    now = timezone.now()
+def _fan_out(events: list[Event]) -> list[Notification]:
+    rules_by_type: dict[str, list[NotificationRule]] = {}
+    for rule in selectors.active_rules_for(event.event_type for event in events):
+        rules_by_type.setdefault(rule.event_type, []).append(rule)
+    wanted_by_event: list[tuple[Event, dict[int, set[str]]]] = []
+    for event in events:
+        rules = rules_by_type.get(event.event_type)
+        if not rules:
+            continue
+        wanted = _recipients_by_rule(event, rules)
+        if event.actor is not None:
+            wanted.pop(event.actor.pk, None)
+        if wanted:
+            wanted_by_event.append((event, wanted))
+    if not wanted_by_event:
+        return []
+
+    # Per ticket, one query: who of the wanted may see it, and whose e-mails of these events are off.
+    asked: dict[int, tuple[Ticket, set[int], set[str]]] = {}
+    for event, wanted in wanted_by_event:
+        _, user_ids, by_email = asked.setdefault(event.ticket.pk, (event.ticket, set(), set()))
+        user_ids.update(wanted)
+        if any(Channel.EMAIL in channels for channels in wanted.values()):
+            by_email.add(event.event_type)
+    viewers = {
+        ticket_id: selectors.viewers_and_opt_outs(ticket, user_ids, by_email)
+        for ticket_id, (ticket, user_ids, by_email) in asked.items()
+    }
+
     rows = []
-    for user_id in sorted(allowed):
-        if not wanted[user_id]:
-            continue  # asked for by e-mail only, which they turned off
-        row = notification_row(event=event, recipient_id=user_id, channels=wanted[user_id], note=note)
-        row.stamp(event.actor, created=True)
-        row.created_at = row.updated_at = now
-        rows.append(row)
+    for event, wanted in wanted_by_event:
+        allowed = dict(viewers[event.ticket.pk])
+        if (
+            event.requester_id is not None
+            and event.requester_id in wanted
+            and event.event_type == NotificationEvent.ACCESS_DECIDED
+        ):
+            allowed |= selectors.active_user_opt_outs(event.requester_id, [event.event_type])
+        for user_id in allowed:
+            if event.event_type in allowed[user_id]:
+                wanted[user_id] = wanted[user_id] - {Channel.EMAIL}
+        emailed = any(Channel.EMAIL in wanted[user_id] for user_id in allowed)
+        note = _timeline_entry(event) if emailed else None
+
+        now = timezone.now()
+        for user_id in sorted(allowed):
+            if not wanted[user_id]:
+                continue  # asked for by e-mail only, which they turned off
+            row = notification_row(event=event, recipient_id=user_id, channels=wanted[user_id], note=note)
+            row.stamp(event.actor, created=True)
+            row.created_at = row.updated_at = now
+            rows.append(row)
     created = Notification.objects.bulk_create(rows)
 
     email_ids = [row.pk for row in created if row.email_status == EmailStatus.PENDING]
