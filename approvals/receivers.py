@@ -12,11 +12,17 @@ from approvals.models import ApprovalProcess, ApprovalProcessStep, ApprovalProce
 from tickets import signals as ticket_signals
 from tickets.models import EventType, Ticket
 from tickets.timeline import record_event
+from ticketsite.batching import deferred_writes
 
 
 @receiver(ticket_signals.ticket_submitted, dispatch_uid="approvals.engine.ticket_submitted")
 def on_ticket_submitted(*, event: ticket_signals.TicketSubmitted, **kwargs: Any) -> None:
     # Synchronous, in the submit's transaction: a refusal (no eligible approver) rolls the submit back.
+    # The submit's own events are fanned out first, as they were before the process: from its start, its approvers
+    # see the ticket and are "the approvers" of the notification rules.
+    deferred = deferred_writes()
+    if deferred is not None:
+        deferred.flush()
     services.process_start(ticket=event.ticket, actor=event.actor)
 
 

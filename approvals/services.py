@@ -32,6 +32,7 @@ from approvals.models import (
 from approvals.selectors import acting_route, staffed_approvers
 from tickets.models import Ticket, TicketStatus, TicketTemplate
 from tickets.services.tickets import ticket_system_transition
+from ticketsite.batching import atomic_service
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
 from ticketsite.services import model_update, require_user_xor_role, validate_constraints
 
@@ -75,7 +76,7 @@ def _check_eligible_approvers(*, ticket: Ticket, steps: list[ApprovalTemplateSte
             raise DomainValidationError(f"{where} {problem}.", field="approval_template", code="no_eligible_approver")
 
 
-@transaction.atomic
+@atomic_service
 def process_start(*, ticket: Ticket, actor: Actor) -> ApprovalProcess:
     """Snapshot the ticket's approval template into a new running process and activate its first step.
 
@@ -156,7 +157,7 @@ def _finish_step(*, step: ApprovalProcessStep, status: StepStatus, actor: Actor,
     step.save(update_fields=["status", "finished_at", *step.stamp(actor)])
 
 
-@transaction.atomic
+@atomic_service
 def process_cancel(*, ticket: Ticket, actor: Actor, reason: str | None = None) -> None:
     """Cancel the ticket's running process (withdrawn, or the ticket deleted): pending slots and open steps skipped.
 
@@ -184,7 +185,7 @@ def _ensure_actionable(*, ticket: Ticket, process: ApprovalProcess, step: Approv
         raise DomainConflict(f"This approval slot is already {slot.status}.", code=NOT_ACTIONABLE)
 
 
-@transaction.atomic
+@atomic_service
 def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "", via: str = "") -> Slot:
     """Approve or reject one slot of the active step, then move the process (and maybe the ticket) on.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,8 +28,9 @@ from notifications.models import (
     NotificationRule,
 )
 from tickets.models import EventType, Ticket, TicketNote
+from tickets.timeline import recorded_event
 from tickets.timeline_words import names_for
-from ticketsite.batching import current_batch
+from ticketsite.batching import current_batch, deferred_writes
 from ticketsite.errors import DomainValidationError
 from ticketsite.services import model_update
 
@@ -148,6 +149,9 @@ def notification_row(*, event: Event, recipient_id: int, channels: set[str], not
     )
 
 
+DEFERRED_KEY = "notifications"
+
+
 def notify(event: Event) -> list[Notification]:
     """Fan one event out to the recipients of the active rules, in a bounded number of queries.
 
@@ -155,8 +159,19 @@ def notify(event: Event) -> list[Notification]:
     ticket are skipped (except the requester of an access decision, whose notification names no ticket detail).
     The e-mail channel is dropped for users who turned off the e-mails of this event type (their in-app notification
     stays). E-mails are enqueued when the surrounding transaction commits, with the timeline entry they tell of.
+
+    Inside a service (ticketsite.batching.atomic_service) the fan-out waits for the service's end and is made with
+    those of its other events (one query for the rules, one per ticket for the recipients, one insert); the timeline
+    entry is taken in hand now. It returns the notifications made at once, none when they wait.
     """
-    return _fan_out([event])
+    deferred = deferred_writes()
+    if deferred is None:
+        return _fan_out([event])
+    if event.note is None and event.event_type in TIMELINE_ENTRIES:
+        note = recorded_event(event.ticket, TIMELINE_ENTRIES[event.event_type], actor=event.actor)
+        event = replace(event, note=note)
+    deferred.defer(DEFERRED_KEY, event, flush=_fan_out, stage=1)
+    return []
 
 
 def _fan_out(events: list[Event]) -> list[Notification]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import models
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
@@ -29,6 +29,7 @@ from tickets.models import (
     TicketVisibility,
 )
 from tickets.services.templates import validate_custom_fields
+from ticketsite.batching import atomic_service
 from ticketsite.errors import DomainConflict, DomainNotFound, DomainPermissionDenied, DomainValidationError
 from ticketsite.limits import (
     COMMENT_MAX_LENGTH,
@@ -215,7 +216,7 @@ def _refusal(ticket: Ticket, actor: Actor, to_status: str, reason: str) -> str:
 # --- tickets -------------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def ticket_create(
     *,
     actor: User,
@@ -292,7 +293,7 @@ def _new_value(field: str, value: Any) -> Any:
     return _jsonable(value)
 
 
-@transaction.atomic
+@atomic_service
 def ticket_update(*, ticket: Ticket, actor: User, data: dict[str, Any]) -> Ticket:
     """Change fields under SPEC §4's rules. Only fields whose value changes are checked and recorded.
     Status is not a field here: it changes through ticket_transition only."""
@@ -363,7 +364,7 @@ def _apply_status(ticket: Ticket, to_status: str, actor: Actor, comment: str) ->
     )
 
 
-@transaction.atomic
+@atomic_service
 def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: str = "") -> Ticket:
     """A person moves the ticket along SPEC §4's table. Wrong state: 409 invalid_transition; wrong person: 403."""
     _lock(ticket)
@@ -390,7 +391,7 @@ def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: s
     return ticket
 
 
-@transaction.atomic
+@atomic_service
 def ticket_system_transition(*, ticket: Ticket, to_status: str, actor: Actor = None, comment: str = "") -> Ticket:
     """A transition taken by the system (the approval engine, the auto-close command): only the table's system rows."""
     _lock(ticket)
@@ -402,7 +403,7 @@ def ticket_system_transition(*, ticket: Ticket, to_status: str, actor: Actor = N
     return ticket
 
 
-@transaction.atomic
+@atomic_service
 def ticket_delete(*, ticket: Ticket, actor: User) -> None:
     """Soft delete: the creator while the ticket is a draft, admins at any time. A running approval is cancelled."""
     _lock(ticket)
@@ -421,7 +422,7 @@ def ticket_delete(*, ticket: Ticket, actor: User) -> None:
     signals.ticket_deleted.send(sender=Ticket, ticket=ticket, actor=actor)
 
 
-@transaction.atomic
+@atomic_service
 def ticket_restore(*, ticket: Ticket, actor: Actor) -> Ticket:
     """Undo a soft delete (admins, from the back office). A ticket deleted while waiting for approval lost its process
     then (cancelled), so it comes back as a draft, on the timeline, for its creator to submit again."""
@@ -458,7 +459,7 @@ def _lock_comment(comment: TicketNote, actor: User) -> TicketNote:
     return comment
 
 
-@transaction.atomic
+@atomic_service
 def comment_create(*, ticket: Ticket, actor: User, note: str, via: str = "") -> TicketNote:
     """Anyone who can see the ticket may comment, in any status. `via` names the channel when it is not the web or the
     API ("email": a reply to a mail), kept in the comment's details for the timeline."""
@@ -482,7 +483,7 @@ def redaction_marker(actor: User, at: datetime) -> str:
     return f"Redacted by {actor.get_username()} at {at.isoformat(timespec='seconds')}."
 
 
-@transaction.atomic
+@atomic_service
 def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote:
     _lock_comment(comment, actor)
     _refuse_if_redacted(comment)
@@ -499,7 +500,7 @@ def comment_update(*, comment: TicketNote, actor: User, note: str) -> TicketNote
     return comment
 
 
-@transaction.atomic
+@atomic_service
 def comment_delete(*, comment: TicketNote, actor: User) -> None:
     _lock_comment(comment, actor)
     comment.soft_delete(actor=actor)
@@ -507,7 +508,7 @@ def comment_delete(*, comment: TicketNote, actor: User) -> None:
     signals.comment_deleted.send(sender=TicketNote, ticket=comment.ticket, note=comment, actor=actor)
 
 
-@transaction.atomic
+@atomic_service
 def comment_redact(*, comment: TicketNote, actor: User, reason: str = "") -> TicketNote:
     """Remove a comment's text for good (a secret pasted by mistake): the text and the old and new texts of its
     comment_edited events become a marker naming who redacted it and when. The author or a ticket admin may; a
