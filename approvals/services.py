@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db import transaction
+from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from approvals import signals
@@ -31,7 +32,7 @@ from approvals.models import (
 )
 from approvals.selectors import acting_route, staffed_approvers
 from tickets.models import Ticket, TicketStatus, TicketTemplate
-from tickets.services.tickets import ticket_system_transition
+from tickets.services.tickets import ticket_system_transition_locked
 from ticketsite.batching import atomic_service
 from ticketsite.errors import DomainConflict, DomainPermissionDenied, DomainValidationError
 from ticketsite.services import model_update, require_user_xor_role, validate_constraints
@@ -196,10 +197,8 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
     if not approve and not comment:
         raise DomainValidationError("A rejection needs a comment.", field="comment", code="required")
     user = _user(actor)
-    ticket = Ticket.all_objects.select_for_update().get(pk=slot.ticket_id)
-    process = ApprovalProcess.all_objects.select_for_update().get(pk=slot.process_id)
-    slot = Slot.all_objects.select_related("step").get(pk=slot.pk)
-    step = slot.step
+    slot = _lock_decision(slot)
+    ticket, process, step = slot.ticket, slot.process, slot.step
     _ensure_actionable(ticket=ticket, process=process, step=step, slot=slot)
     if user is None or not user.is_active:
         raise DomainPermissionDenied("Only an active user can decide an approval.")
@@ -218,27 +217,31 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
     slot.on_behalf_of = route.on_behalf_of
     slot.comment = comment
     slot.acted_at = now
-    slot.save(update_fields=["status", "acted_by", "on_behalf_of", "comment", "acted_at", *slot.stamp(actor)])
+    decided = ["status", "acted_by", "on_behalf_of", "comment", "acted_at", *slot.stamp(actor)]
     decision: dict[str, Any] = {"ticket": ticket, "process": process, "step": step, "slot": slot, "actor": actor}
     decision |= {"on_behalf_of": route.on_behalf_of, "comment": comment, "via": via}
 
     if not approve:
+        slot.save(update_fields=decided)
         _finish_step(step=step, status=StepStatus.REJECTED, actor=actor, now=now)
         _skip_open_rest(process=process, actor=actor, now=now)
         _finish_process(process=process, status=ProcessStatus.REJECTED, actor=actor, now=now)
         signals.approval_rejected.send(sender=ApprovalProcess, **decision)
-        ticket_system_transition(ticket=ticket, to_status=TicketStatus.REJECTED, actor=actor, comment=comment)
+        ticket_system_transition_locked(ticket=ticket, to_status=TicketStatus.REJECTED, actor=actor, comment=comment)
         return slot
 
-    signals.approval_given.send(sender=ApprovalProcess, **decision)
-    pending = Slot.objects.filter(step=step, status=SlotStatus.PENDING)
     if step.approval_type == ApprovalType.ANY:
-        pending.update(status=SlotStatus.SKIPPED, updated_by=user, updated_at=now)
-    elif pending.exists():
+        # The first approval decides the step: this slot and the skipping of the others in one UPDATE.
+        _decide_any(slot=slot, fields=decided, user=user, now=now)
+    else:
+        slot.save(update_fields=decided)
+    signals.approval_given.send(sender=ApprovalProcess, **decision)
+    if step.approval_type != ApprovalType.ANY and Slot.objects.filter(step=step, status=SlotStatus.PENDING).exists():
         return slot
     _finish_step(step=step, status=StepStatus.APPROVED, actor=actor, now=now)
-    next_step = ApprovalProcessStep.objects.filter(process=process, order__gt=step.order).order_by("order").first()
-    if next_step is not None:
+    next_step_id = getattr(slot, "next_step_id", None)
+    if next_step_id is not None:
+        next_step = ApprovalProcessStep.objects.get(pk=next_step_id)
         next_step.status = StepStatus.ACTIVE
         next_step.started_at = now
         next_step.save(update_fields=["status", "started_at", *next_step.stamp(actor)])
@@ -246,8 +249,38 @@ def approval_decide(*, slot: Slot, actor: Actor, approve: bool, comment: str = "
         return slot
     _finish_process(process=process, status=ProcessStatus.APPROVED, actor=actor, now=now)
     signals.approval_completed.send(sender=ApprovalProcess, ticket=ticket, process=process, actor=actor)
-    ticket_system_transition(ticket=ticket, to_status=TicketStatus.OPEN, actor=actor, comment="Approval process completed.")
+    ticket_system_transition_locked(
+        ticket=ticket, to_status=TicketStatus.OPEN, actor=actor, comment="Approval process completed."
+    )
     return slot
+
+
+def _lock_decision(slot: Slot) -> Slot:
+    """The slot with its ticket, process and step, all four rows locked (PostgreSQL; in the lock order: the ticket
+    first, then the process) and read in one statement, with the id of the step after its step (None: the last).
+    A row another decision changed while this one waited is read as that decision left it."""
+    after = ApprovalProcessStep.objects.filter(process=OuterRef("process_id"), order__gt=OuterRef("step__order"))
+    return (
+        Slot.all_objects.select_related("ticket", "process", "step")
+        .select_for_update(of=("ticket", "process", "step", "self"))
+        .annotate(next_step_id=Subquery(after.order_by("order").values("pk")[:1]))
+        .get(pk=slot.pk)
+    )
+
+
+def _decide_any(*, slot: Slot, fields: list[str], user: User | None, now: datetime) -> None:
+    """Write the decision on `slot` (its changed `fields`) and skip the other pending slots of its step, as
+    _skip_open_rest does, in one UPDATE."""
+    this = Q(pk=slot.pk)
+    skipped = {"status": SlotStatus.SKIPPED, "updated_by": user.pk if user is not None else None, "updated_at": now}
+    changes = {}
+    for name in fields:
+        field = Slot._meta.get_field(name)
+        assert isinstance(field, Field)
+        other = Value(skipped[name], output_field=field) if name in skipped else F(field.attname)
+        decided = Value(getattr(slot, field.attname), output_field=field)
+        changes[field.attname] = Case(When(this, then=decided), default=other, output_field=field)
+    Slot.objects.filter(step_id=slot.step_id, status=SlotStatus.PENDING).update(**changes)
 
 
 # --- templates -----------------------------------------------------------------------------------------------------

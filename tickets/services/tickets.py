@@ -395,6 +395,12 @@ def ticket_transition(*, ticket: Ticket, actor: User, to_status: str, comment: s
 def ticket_system_transition(*, ticket: Ticket, to_status: str, actor: Actor = None, comment: str = "") -> Ticket:
     """A transition taken by the system (the approval engine, the auto-close command): only the table's system rows."""
     _lock(ticket)
+    return ticket_system_transition_locked(ticket=ticket, to_status=to_status, actor=actor, comment=comment)
+
+
+def ticket_system_transition_locked(*, ticket: Ticket, to_status: str, actor: Actor = None, comment: str = "") -> Ticket:
+    """ticket_system_transition for a caller that holds the ticket's row lock and read it under that lock, in the
+    transaction it runs in (the approval engine's decision): the same rule and change, without a second read."""
     if not statemachine.system_may_take(ticket, to_status):
         raise DomainConflict(
             f"The system cannot move ticket {ticket.key} from '{ticket.status}' to '{to_status}'.", code="invalid_transition"
