@@ -37,6 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from approvals.models import ApprovalProcessStepApprover, ProcessStatus  # noqa: E402
 from bench.sql import AGENT_TICKETS_IN_PROGRESS, COMPLETING_ROLE_SLOTS  # noqa: E402
 from permissions.selectors import visible_tickets  # noqa: E402
 from tickets.models import Category, Label, Ticket  # noqa: E402
@@ -137,8 +138,8 @@ def reads(runs: int) -> list[dict[str, Any]]:
         out.append({"name": name, "user": kind, **figure(runs, request)})
 
     for kind, username in READERS.items():
-        for name, path in reader_paths(api_client(username), sample_ids(user(username))).items():
-            add(name, kind, path)
+        for name, request in reader_paths(api_client(username), sample_ids(user(username))).items():
+            add(name, kind, request)
     approver = api_client(APPROVER)
     add("pending approvals", "approver", lambda i: approver.get("/api/v1/approvals/?mine=pending"))
     agent = session_client(AGENT)
@@ -186,6 +187,9 @@ def writes(count: int) -> list[dict[str, Any]]:
         ("approve (completes the process)", "approver", approve, 200),
     ):
         out.append({"name": name, "user": kind, **figure(count, request, expect=expect, warmup=0)})
+    completed = ApprovalProcessStepApprover.objects.filter(id__in=completing, process__status=ProcessStatus.APPROVED)
+    if completed.count() != count:
+        raise SystemExit(f"only {completed.count()} of {count} approvals completed their process")
     return out
 
 
