@@ -7,10 +7,14 @@ fetches *and* authorises, answering the same 404 for "missing" and "forbidden".
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
@@ -95,54 +99,105 @@ def related_ticket_ids(user: UserRef) -> QuerySet:
     return granted_ticket_ids(user).union(approver_ticket_ids(user))
 
 
+def _restricted_routes(user: UserRef) -> list[Q]:
+    """The ways `user` (an id, or a reference to a user column outside) reaches a ticket that is not internal: created
+    by, assigned to, granted to or approved by them. Only `_sees` and the count of what it lets a user see read them."""
+    return [Q(created_by=user), Q(assignee=user), Q(id__in=related_ticket_ids(one_level_in(user)))]
+
+
 def _sees(user: UserRef) -> Q:
-    """THE visibility rule (SPEC §7) for a user without view_all_tickets, as a filter on tickets: internal, or created
-    by, assigned to, granted to or approved by `user` (an id, or a reference to a user column outside)."""
-    return (
-        Q(visibility=TicketVisibility.INTERNAL)
-        | Q(created_by=user)
-        | Q(assignee=user)
-        | Q(id__in=related_ticket_ids(one_level_in(user)))
-    )
+    """THE visibility rule (SPEC §7) for a user without view_all_tickets, as a filter on tickets: internal, or reached
+    by one of the `_restricted_routes` of `user` (an id, or a reference to a user column outside)."""
+    return reduce(operator.or_, _restricted_routes(user), Q(visibility=TicketVisibility.INTERNAL))
 
 
 def can_view_all(user: User | AnonymousUser) -> bool:
     return user.has_perm(VIEW_ALL_PERMISSION)
 
 
-class VisibleTicketQuerySet(SoftDeleteQuerySet):
-    """What visible_tickets returns: the tickets, and `count_unfiltered()`, the same exact count by a faster plan while
-    nothing but the rule filters them (the pagination uses it for a list without filters or search).
+# The table of alive tickets per visibility that triggers on `tickets` keep exact
+# (permissions/migrations/0004_ticket_visibility_counts).
+VISIBILITY_COUNTS_TABLE = "ticket_visibility_counts"
 
-    The rule is an OR with a sub-select, so no index answers COUNT(*) of it: PostgreSQL scans the whole table and
-    evaluates the rule on every row (the ticket list's total, linear in the table). Counted in two disjoint parts,
-    internal and not internal tickets, as one UNION ALL query, each part is an index-only scan of a partial index
-    (permissions/migrations/0002_ticket_visibility_count_indexes): the internal part needs no rule at all, the other
-    evaluates it on the index entries of restricted tickets. With a filter on top (status, search, ...) each part would
-    scan what the single count scans once, so `count()` stays the ordinary one.
+
+def visible_ticket_count(user: User | AnonymousUser | None, *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """How many tickets visible_tickets(user) returns, exactly, in one query whose cost does not grow with the table.
+
+    view_all_tickets: the sum of the counters. Anyone else: the internal counter plus the restricted tickets they reach
+    by one of the rule's routes, each route answered from the user's side by an index (their own tickets, their
+    assigned tickets, their grants and approver slots), so it grows with that user's tickets, not with the table.
+    """
+    if not is_active_user(user):
+        return 0
+    assert isinstance(user, User)
+    return _count_visible(None if can_view_all(user) else user.pk, using)
+
+
+def _count_visible(viewer_id: int | None, using: str) -> int:
+    alive = f"SELECT COALESCE(SUM(alive), 0) FROM {VISIBILITY_COUNTS_TABLE}"
+    sql, params = alive, ()
+    if viewer_id is not None:
+        restricted = Ticket.objects.using(using).exclude(visibility=TicketVisibility.INTERNAL)
+        reached_sql, reached_params = union_of(
+            [restricted.filter(route) for route in _restricted_routes(viewer_id)], "pk"
+        ).query.sql_with_params()
+        sql = f"SELECT ({alive} WHERE visibility = %s) + (SELECT COUNT(*) FROM ({reached_sql}) AS reached)"
+        params = (TicketVisibility.INTERNAL, *reached_params)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class _Counting:
+    """What visible_tickets knows for count_unfiltered: whose tickets (None: every alive one) and how many filters the
+    rule left on the query (one more means the tickets were narrowed since)."""
+
+    viewer_id: int | None
+    filters: int
+
+
+_COUNTING_HINT = "visible_ticket_count"
+
+
+class VisibleTicketQuerySet(SoftDeleteQuerySet):
+    """What visible_tickets returns: the tickets, and `count_unfiltered()`, the same exact count from the maintained
+    counters (visible_ticket_count) while nothing but the rule filters them (the pagination uses it for a list without
+    filters or search). What it needs travels as a router hint: the one piece of state a queryset passes to its clones.
     """
 
+    def __init__(self, model: Any = None, query: Any = None, using: str | None = None, hints: dict | None = None) -> None:
+        super().__init__(model, query, using, hints)
+        self.counting: _Counting | None = (hints or {}).get(_COUNTING_HINT)
+
     def count_unfiltered(self) -> int:
-        """The number of rows, exactly (the two parts partition them by a NOT NULL column). For the tickets as
-        visible_tickets returns them, maybe ordered or prefetched; not sliced, grouped or made distinct."""
-        internal = Q(visibility=TicketVisibility.INTERNAL)
-        parts = [part.order_by().values("pk") for part in (self.filter(internal), self.exclude(internal))]
-        return parts[0].union(parts[1], all=True).order_by().count()
+        """The number of rows, exactly: visible_ticket_count for the tickets as visible_tickets returns them (maybe
+        ordered, prefetched or with related rows joined), else (filtered, sliced, distinct, grouped) `count()`."""
+        query, counting = self.query, self.counting
+        if counting is None or len(query.where.children) != counting.filters:
+            return self.count()
+        if query.is_sliced or query.distinct or query.combinator is not None or query.group_by is not None:
+            return self.count()
+        return _count_visible(counting.viewer_id, self.db)
 
 
 def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     """Tickets `user` may see, as one query. Inactive and anonymous users see nothing.
 
-    `queryset` narrows the base (default: non-deleted tickets, as a VisibleTicketQuerySet); the rule is applied on
-    top of it.
+    `queryset` narrows the base (default: non-deleted tickets, as a VisibleTicketQuerySet that counts itself from the
+    maintained counters); the rule is applied on top of it.
     """
-    tickets = queryset if queryset is not None else VisibleTicketQuerySet(model=Ticket).alive()
     if not is_active_user(user):
-        return tickets.none()
+        return (queryset if queryset is not None else VisibleTicketQuerySet(model=Ticket)).none()
     assert isinstance(user, User)
-    if can_view_all(user):
+    sees_all = can_view_all(user)
+    tickets = queryset if queryset is not None else VisibleTicketQuerySet(model=Ticket).alive()
+    if not sees_all:
+        tickets = tickets.filter(_sees(user.pk))
+    if queryset is not None:
         return tickets
-    return tickets.filter(_sees(user.pk))
+    counting = _Counting(viewer_id=None if sees_all else user.pk, filters=len(tickets.query.where.children))
+    return VisibleTicketQuerySet(model=Ticket, query=tickets.query, hints={_COUNTING_HINT: counting})
 
 
 def users_who_may_see(ticket: Ticket) -> QuerySet[User]:

@@ -42,7 +42,7 @@ def test_visible_tickets_is_one_query(django_assert_num_queries):
     user = UserFactory(roles=[role])
     make_tickets(3, user, role)
     DelegationFactory(delegate=user)
-    with django_assert_num_queries(3):  # the user's own and group permissions (view_all?), then the tickets
+    with django_assert_num_queries(2):  # the user's own and roles' permissions (view_all?) in one, then the tickets
         tickets = list(visible_tickets(user))
     assert len(tickets) == 9
 

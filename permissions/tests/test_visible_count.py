@@ -1,15 +1,17 @@
-"""visible_tickets(...).count() runs in two parts (internal / not internal, one UNION ALL query) while nothing else filters
-the tickets; whatever the shape of the queryset it must be exactly the number of rows the queryset returns."""
+"""The ticket list's total: visible_tickets(...).count_unfiltered() reads the maintained counters while nothing but the
+rule filters the tickets (the pagination's unfiltered list), and counts the ordinary way once anything narrows them;
+whatever the shape of the queryset, `count()` and `count_unfiltered()` are exactly the number of rows it returns."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Count
 
 from approvals.tests.factories import ApprovalSlotFactory, DelegationFactory
-from permissions.selectors import visible_tickets
+from permissions.selectors import VISIBILITY_COUNTS_TABLE, visible_tickets
 from permissions.tests.factories import GrantFactory
 from tests.factories import AdminFactory, RoleFactory, UserFactory
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Ticket, TicketStatus, TicketVisibility
 from tickets.selectors import ticket_list
 from tickets.tests.factories import CategoryFactory, RestrictedTicketFactory, TicketFactory
 
@@ -71,6 +73,19 @@ def test_the_count_is_one_query(world, django_assert_num_queries):
 
     with django_assert_num_queries(1):
         assert tickets.count() == 9
+    with django_assert_num_queries(1):  # the internal counter plus the restricted tickets the user reaches
+        assert tickets.count_unfiltered() == 9
+
+
+@pytest.mark.parametrize("kind", ["auditor", "superuser"])
+def test_who_sees_everything_counts_from_the_counters_in_one_query(world, kind, django_assert_num_queries):
+    viewer = AdminFactory() if kind == "superuser" else UserFactory()
+    if kind == "auditor":
+        viewer.user_permissions.add(Permission.objects.get(codename="view_all_tickets"))
+    tickets = visible_tickets(viewer)
+
+    with django_assert_num_queries(1):  # the sum of the counters
+        assert tickets.count_unfiltered() == 11
 
 
 def test_the_split_applies_to_unfiltered_lists_only(world, client_for):
@@ -83,14 +98,28 @@ def test_the_split_applies_to_unfiltered_lists_only(world, client_for):
 
     assert (unfiltered.json()["count"], filtered.json()["count"]) == (9, 2)
     unfiltered_count, filtered_count = [sql for sql in statements if "COUNT(" in sql.upper()]
-    assert "UNION ALL" in unfiltered_count
-    assert "UNION ALL" not in filtered_count
+    assert VISIBILITY_COUNTS_TABLE in unfiltered_count
+    assert VISIBILITY_COUNTS_TABLE not in filtered_count
 
 
-def test_the_split_count_is_the_number_of_rows(world):
-    user, _ = world
-    for queryset in [visible_tickets(user), ticket_list(user=user).order_by("-created_at"), visible_tickets(AdminFactory())]:
-        assert queryset.count_unfiltered() == len(list(queryset))
+def test_the_counters_count_only_what_the_rule_alone_returns(world):
+    """Narrowed, sliced, made distinct or grouped, the tickets are counted the ordinary way, whoever asks."""
+    user, category = world
+    for viewer in [user, AdminFactory()]:
+        base = visible_tickets(viewer)
+        shapes = [
+            base,
+            ticket_list(user=viewer).order_by("-created_at"),
+            base.select_related("assignee"),
+            base.filter(status=TicketStatus.OPEN),
+            base.exclude(visibility=TicketVisibility.INTERNAL),
+            base.filter(categories=category).distinct(),
+            base.order_by("id")[1:4],
+            base.values("status").annotate(n=Count("id")),
+            base.none(),
+        ]
+        for queryset in shapes:
+            assert queryset.count_unfiltered() == len(list(queryset)), queryset.query
 
 
 def test_postgresql_has_the_partial_indexes(postgres_only):
