@@ -287,22 +287,38 @@ class PlainEngine:
     comments and custom-field strings); quotes keep a phrase together, -term excludes, `or` joins two terms."""
 
     def refresh(self, ticket_ids: list[int]) -> None:
-        comments: dict[int, list[str]] = {}
-        for ticket_id, note in _live_comments(ticket_ids).values_list("ticket_id", "note"):
-            comments.setdefault(ticket_id, []).append(note)
-        now = timezone.now()
-        documents = [
-            TicketSearchDocument(
-                ticket_id=ticket.pk,
-                text="\n".join([*comments.get(ticket.pk, []), *_custom_fields(ticket).values()])[:COMMENTS_MAX_CHARS],
-                created_at=now,
-                updated_at=now,
-            )
-            for ticket in Ticket.all_objects.filter(pk__in=ticket_ids).only("id", "custom_fields")
-        ]
-        TicketSearchDocument.all_objects.bulk_create(
-            documents, update_conflicts=True, unique_fields=["ticket"], update_fields=["text", "updated_at"]
-        )
+        tickets, notes, documents = Ticket._meta.db_table, TicketNote._meta.db_table, TicketSearchDocument._meta.db_table
+        # The live comments in timeline order, then each custom field's strings (_custom_fields: a field's strings in
+        # document order joined by " · ", fields without any left out), one per line.
+        sql = f"""
+            INSERT INTO {documents} (ticket_id, text, created_at, updated_at, is_deleted)
+            SELECT d.id,
+                   substr(CASE WHEN d.notes IS NULL THEN coalesce(d.fields, '')
+                               WHEN d.fields IS NULL THEN d.notes
+                               ELSE d.notes || char(10) || d.fields END, 1, %s),
+                   %s, %s, 0
+              FROM (SELECT t.id,
+                           (SELECT group_concat(note, char(10))
+                              FROM (SELECT n.note FROM {notes} n
+                                     WHERE n.ticket_id = t.id AND NOT n.system AND NOT n.is_deleted
+                                       AND n.redacted_at IS NULL
+                                     ORDER BY n.created_at, n.id)) AS notes,
+                           (SELECT group_concat(strings, char(10))
+                              FROM (SELECT (SELECT group_concat(value, ' · ')
+                                              FROM (SELECT s.value FROM json_tree(t.custom_fields, f.fullkey) s
+                                                     WHERE s.type = 'text' ORDER BY s.id)) AS strings
+                                      FROM json_each(CASE WHEN json_type(t.custom_fields) = 'object'
+                                                          THEN t.custom_fields ELSE '{{}}' END) f
+                                     ORDER BY f.id)
+                             WHERE strings <> '') AS fields
+                      FROM {tickets} t
+                     WHERE t.id IN ({", ".join(["%s"] * len(ticket_ids))})) d
+             WHERE true
+            ON CONFLICT (ticket_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at
+        """
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [COMMENTS_MAX_CHARS, now, now, *ticket_ids])
 
     def match(self, tickets: QuerySet[Ticket], search: Search) -> QuerySet[Ticket]:
         def contains(text: str) -> Q:
