@@ -138,6 +138,14 @@ def manage(env: dict[str, str], *command: str) -> None:
     subprocess.run([str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True)
 
 
+def measure(env: dict[str, str], module: str, *arguments: str) -> dict[str, Any]:
+    """Runs a measuring module of bench/ with the size's Django environment; returns the JSON of its last line."""
+    done = subprocess.run([str(PYTHON), "-m", module, *arguments], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{module} failed with {done.returncode}:\n{done.stderr[-4000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 class Server:
     """gunicorn in its own process group, stopped by that group's id."""
 
@@ -189,7 +197,8 @@ def build_plan(conn: psycopg.Connection, args: argparse.Namespace, size: int) ->
         return int(row[0])
 
     requester, agent, approver = user_id("bench-requester"), user_id("bench-agent"), user_id("bench-approver")
-    user_id("bench-auditor"), user_id("bench-admin")
+    for username in ("bench-auditor", "bench-admin"):  # the other user kinds of the load
+        user_id(username)
     reads, writes = args.requests, args.write_requests
     ids = [row[0] for row in conn.execute(SAMPLE_VISIBLE_TICKETS, {"user": requester, "limit": 200})]
     any_ids = [row[0] for row in conn.execute("SELECT id FROM tickets WHERE is_deleted = false ORDER BY random() LIMIT 200")]
@@ -350,19 +359,14 @@ def run_size(pg: Postgres, template: str, size: int, args: argparse.Namespace, s
     outcome["endpoints"] = endpoints
     if not args.only or INPROCESS in args.only:
         log(f"{label(size)}: in process, per user kind (bench/inprocess.py)")
-        command = [str(PYTHON), "-m", "bench.inprocess", "--runs", str(args.inprocess_runs)]
-        command += ["--writes", str(args.inprocess_writes)]
-        measured = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-        outcome[INPROCESS] = json.loads(measured.stdout.strip().splitlines()[-1])
+        runs = ["--runs", str(args.inprocess_runs), "--writes", str(args.inprocess_writes)]
+        outcome[INPROCESS] = measure(env, "bench.inprocess", *runs)
     if not args.only or SLA_TICK in args.only:
         log(f"{label(size)}: {SLA_TICK} over the tickets under way (bench/sla.py)")
-        tick = subprocess.run([str(PYTHON), "-m", "bench.sla"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-        outcome[SLA_TICK] = json.loads(tick.stdout.strip().splitlines()[-1])
+        outcome[SLA_TICK] = measure(env, "bench.sla")
     if not args.only or SEARCH in args.only:
         log(f"{label(size)}: {SEARCH}, full-text against substring (bench/search.py)")
-        command = [str(PYTHON), "-m", "bench.search"]
-        found = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-        outcome[SEARCH] = json.loads(found.stdout.strip().splitlines()[-1])
+        outcome[SEARCH] = measure(env, "bench.search")
     plan_path.unlink()
     result_path.unlink()
     if not args.keep:
