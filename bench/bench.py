@@ -3,8 +3,10 @@
 For each size (default 10k and 100k tickets; --million adds 1M): create a PostgreSQL database from a migrated template,
 load it with `manage.py seed_volume`, VACUUM ANALYZE, start the app under gunicorn (2 workers, 127.0.0.1 only, production
 settings plus bench/settings.py's query counter), drive HTTP load from a separate process (bench/load.py), and time
-the floor: the same ticket page by one raw SQL query, over HTTP and in-process. Results go to bench/results/
-(JSON and markdown; git-ignored); a run that includes the 100k size also refreshes the table in docs/benchmark.md.
+the floor: the same ticket page by one raw SQL query, over HTTP and in-process, as an ordinary user and as one who sees
+every ticket. Then, in process per user kind (bench/inprocess.py), sla_tick (bench/sla.py) and search
+(bench/search.py). The report checks issue 18's targets. Results go to bench/results/ (JSON and markdown; git-ignored);
+a run that includes the 100k size also refreshes the results in docs/benchmark.md.
 """
 
 from __future__ import annotations
@@ -626,8 +628,8 @@ def main() -> None:
         "--only",
         action="append",
         default=[],
-        help='Measure only this endpoint (by its name in the report, e.g. "ticket list", or "sla_tick"); repeatable. '
-        "No docs update.",
+        help='Measure only this endpoint (by its name in the report, e.g. "ticket list"), or "inprocess", "sla_tick", '
+        '"search"; repeatable. No docs update.',
     )
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards (default: drop them).")
     parser.add_argument("--reuse", action="store_true", help="Reuse existing databases of the same names (no reload).")
