@@ -8,13 +8,14 @@ import django_filters
 from django.db.models import QuerySet
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, SlotStatus
-from approvals.selectors import actionable_slots
 from ticketsite.filters import IdFilter
 
 
 class SlotFilter(django_filters.FilterSet):
+    PENDING = "pending"
+
     mine = django_filters.ChoiceFilter(
-        choices=[("pending", "pending")],
+        choices=[(PENDING, PENDING)],
         method="filter_mine",
         help_text="pending: exactly the slots you may approve or reject now (directly, by role, or as a delegate).",
     )
@@ -30,7 +31,9 @@ class SlotFilter(django_filters.FilterSet):
         fields = ["mine", "status", "ticket", "process", "step"]
 
     def filter_mine(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset.filter(pk__in=actionable_slots(self.request.user).values("pk"))
+        # The view already lists selectors.pending_slots for it (ApprovalSlotViewSet.get_queryset): the caller's
+        # decidable slots by id, without the visibility rule its other lists apply.
+        return queryset
 
 
 class DelegationFilter(django_filters.FilterSet):

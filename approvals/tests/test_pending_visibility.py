@@ -1,7 +1,8 @@
 """`?mine=pending` carries no visibility filter of its own: whoever may decide a slot can see its ticket (SPEC §7).
 
-approvals.selectors.actionable_slots relies on it (re-checking it made PostgreSQL evaluate the visibility rule over the
-whole tickets table on every request); these tests hold the two rules to each other on restricted tickets.
+approvals.selectors.actionable_slots and the list's pending_slots rely on it (re-checking it made PostgreSQL evaluate
+the visibility rule over the whole tickets table on every request); these tests hold the two rules to each other on
+restricted tickets (test_pending_list.py on generated worlds).
 """
 
 import pytest
@@ -69,6 +70,15 @@ def test_a_deleted_ticket_lists_no_slot_even_if_its_process_were_left_running(fl
     assert not actionable_slots(me).exists()
 
 
+def pending_count_queries(client, django_assert_num_queries) -> int:
+    # Who lends the caller their rights now, the ids of the slots they may decide, the page's count and the page. No
+    # query for the caller's permissions: the list does not build the visibility rule, so it never asks whether they
+    # may see every ticket.
+    with django_assert_num_queries(4):
+        response = client.get("/api/v1/approvals/?mine=pending")
+    return response.json()["count"]
+
+
 def test_pending_runs_four_queries(flow, client_for, django_assert_num_queries):
     managers = RoleFactory(name="managers")
     me = UserFactory(roles=[managers])
@@ -76,8 +86,16 @@ def test_pending_runs_four_queries(flow, client_for, django_assert_num_queries):
         flow.submit(flow.ticket(template_with(("all", [managers])), **RESTRICTED))
     client = client_for(User.objects.get(pk=me.pk))  # a fresh user object, as in a real request
 
-    # The caller's permissions (2: is the slot list unrestricted?), then the page's count and the page.
-    with django_assert_num_queries(4):
-        response = client.get("/api/v1/approvals/?mine=pending")
+    assert pending_count_queries(client, django_assert_num_queries) == 3
 
-    assert response.json()["count"] == 3
+
+def test_pending_runs_four_queries_for_a_delegate_too(flow, client_for, django_assert_num_queries):
+    managers, boss_role = RoleFactory(name="managers"), RoleFactory(name="bosses")
+    me, boss, role_boss = UserFactory(roles=[managers]), UserFactory(), UserFactory(roles=[boss_role])
+    DelegationFactory(delegator=boss, delegate=me)
+    DelegationFactory(delegator=role_boss, delegate=me)
+    for approvers in ([me], [managers], [boss], [boss_role]):
+        flow.submit(flow.ticket(template_with(("all", approvers)), **RESTRICTED))
+    client = client_for(User.objects.get(pk=me.pk))
+
+    assert pending_count_queries(client, django_assert_num_queries) == 4
