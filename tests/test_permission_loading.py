@@ -3,6 +3,7 @@ authentication and the session's user loading, else in one query; ModelBackend's
 permission, inactive and anonymous users none, roles' permissions count); kept for one request only."""
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser, Permission, User
@@ -163,3 +164,13 @@ def test_with_perm_still_answers_through_the_model_backend(member):
     for backend in ("django.contrib.auth.backends.ModelBackend", "ticketsite.backends.PermissionBackend"):
         found = get_user_model().objects.with_perm(AGENT_PERMISSION, backend=backend)
         assert set(found.values_list("pk", flat=True)) == agents
+
+
+def test_the_async_checks_answer_the_same(member):
+    user, backend = fresh(member), PermissionBackend()
+
+    assert async_to_sync(backend.aget_user_permissions)(user) == {AGENT}
+    assert async_to_sync(backend.aget_group_permissions)(user) == {MANAGER}
+    assert async_to_sync(backend.aget_all_permissions)(user) == {AGENT, MANAGER}
+    assert async_to_sync(backend.ahas_perm)(user, MANAGER)
+    assert async_to_sync(backend.aget_user)(member.pk) == member
