@@ -205,7 +205,8 @@ def _fan_out(events: list[Event]) -> list[Notification]:
 
     rows = []
     for event, wanted in wanted_by_event:
-        allowed = dict(viewers[event.ticket.pk])
+        # The viewers asked for the ticket are those of all its events: this event's are among its own recipients.
+        allowed = {user_id: off for user_id, off in viewers[event.ticket.pk].items() if user_id in wanted}
         if (
             event.requester_id is not None
             and event.requester_id in wanted

@@ -32,6 +32,7 @@ from notifications.tests.factories import NotificationRuleFactory
 from tests.factories import RoleFactory, UserFactory
 from tickets.models import EventType, TicketNote, TicketStatus
 from tickets.tests.factories import CategoryFactory, LabelFactory, TicketFactory
+from ticketsite.batching import deferring
 
 BOTH = [Channel.IN_APP, Channel.EMAIL]
 # Django starts a transaction on SQLite with a statement (BEGIN) of its own; on PostgreSQL the driver does it.
@@ -248,6 +249,22 @@ def test_the_emails_of_one_transaction_leave_as_one_task(world: Any, django_capt
     assert len(mail.outbox) == 2
     sent = Notification.objects.filter(email_status=EmailStatus.SENT)
     assert set(sent.values_list("pk", flat=True)) == {n.pk for n in first + second}
+
+
+@pytest.mark.django_db
+def test_the_events_of_one_service_reach_each_its_own_recipients(no_default_rules: None) -> None:
+    creator, assignee = UserFactory(), UserFactory()
+    ticket = TicketFactory(created_by=creator, assignee=assignee)
+    NotificationRuleFactory(event_type=NotificationEvent.COMMENT_ADDED, notify_creator=True, channels=BOTH)
+    NotificationRuleFactory(event_type=NotificationEvent.STATUS_CHANGED, notify_assignee=True, channels=BOTH)
+
+    with transaction.atomic(), deferring():
+        notify(Event(NotificationEvent.COMMENT_ADDED, ticket, None, "The system added a comment."))
+        notify(Event(NotificationEvent.STATUS_CHANGED, ticket, None, "The system changed the status."))
+        assert not Notification.objects.exists()  # both wait for the end, and are fanned out together
+
+    received = set(Notification.objects.values_list("recipient", "event_type"))
+    assert received == {(creator.pk, NotificationEvent.COMMENT_ADDED), (assignee.pk, NotificationEvent.STATUS_CHANGED)}
 
 
 @pytest.mark.django_db(transaction=True)
