@@ -317,8 +317,8 @@ def test_the_list_runs_the_same_number_of_queries_at_n_and_2n_views(agent, team,
     large, at_2n = measure()
 
     assert at_2n - at_n == 6
-    # permissions (user, roles: whether the caller works the desk), count, page, roles
-    assert small == large == 5
+    # the caller with their permissions (ticketsite.backends: whether they work the desk), count, page, roles
+    assert small == large == 4
 
 
 def test_the_schema_describes_the_views_resource(openapi_schema):

@@ -415,7 +415,7 @@ def test_the_list_runs_the_same_queries_for_n_and_10n_slots(page_for, people):
     assert routes(few_body) == [1, 1, 1]
     assert routes(many_body) == [10, 10, 10]
     assert decided.key.encode() in many_body
-    assert few == many == 11  # session, user, nav (2), count, page, routes (2), permissions (2), recent
+    assert few == many == 9  # session, user with permissions, nav (2), count, page, routes (2), recent
 
 
 def test_waiting_time_is_when_the_step_started(page_for, people):

@@ -172,4 +172,4 @@ def test_the_inbox_runs_the_same_queries_for_n_and_10n_notifications(page_for, r
             assert page.get(URL).status_code == 200
         counts.append(len(queries))
 
-    assert counts == [9, 9]  # session, user, nav (2), count, page, which tickets I see (permissions 2, tickets 1)
+    assert counts == [7, 7]  # session, user with permissions, nav (2), count, page, which tickets I see

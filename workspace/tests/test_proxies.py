@@ -204,4 +204,4 @@ def test_the_page_runs_the_same_queries_for_n_and_10n_delegations(page_for, peop
             assert page.get(URL).status_code == 200
         counts.append(len(queries))
 
-    assert counts == [8, 8]  # session, user, nav (2), permissions (2: may they see every delegation), count, page
+    assert counts == [6, 6]  # session, user with permissions (may they see every delegation), nav (2), count, page
