@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Q, QuerySet, Value
 from django.http import QueryDict
 
 from permissions.selectors import visible_tickets
 from savedviews.models import SavedView, ViewVisibility
 from tickets.filters import TicketFilter
-from tickets.models import Ticket
 from tickets.statemachine import works_the_desk
 from ticketsite.errors import DomainNotFound
 from ticketsite.filters import MAX_ID, strict_errors
+from ticketsite.pagination import CountsUnfiltered
 
 MANAGE_PERMISSION = "savedviews.manage_saved_views"
 # The sidebar counts this many views in its one query; a person with more sees the rest listed without a number.
@@ -106,20 +106,26 @@ def filter_refusals(ticket_filter: TicketFilter) -> dict[str, list[str]]:
 
 
 def view_counts(*, user: Any, views: Sequence[SavedView]) -> dict[int, int]:
-    """How many tickets `user` sees in each view (the first MAX_COUNTED_VIEWS of them), in one query: one COUNT of the
-    visible tickets with a FILTER per view, each view's filters a sub-select of ticket ids. A view whose stored filters
-    no longer validate counts nothing rather than everything."""
+    """How many tickets `user` sees in each view (the first MAX_COUNTED_VIEWS of them), in two queries at most. The
+    views with filters: one UNION ALL of a COUNT per view, each the visible tickets narrowed by the view's filters in
+    one WHERE (so each part reads what the indexes on its filters find, not the whole table once per view). The views
+    without: one count of the visible tickets, shared, by their fast plan (VisibleTicketQuerySet.count_unfiltered). A
+    view whose stored filters no longer validate counts nothing rather than everything."""
     counted = list(views[:MAX_COUNTED_VIEWS])
-    if not counted:
-        return {}
-    counts: dict[str, Any] = {}
+    visible = visible_tickets(user)
+    counts: dict[int, int] = {}
+    parts = []
     for view in counted:
-        ticket_filter = TicketFilter(
-            data=view_parameters(view, user), queryset=Ticket.objects.all(), request=ViewerRequest(user)
-        )
+        if not view.filters:
+            continue
+        ticket_filter = TicketFilter(data=view_parameters(view, user), queryset=visible, request=ViewerRequest(user))
         if filter_refusals(ticket_filter):
             continue
-        narrowed = Q(pk__in=ticket_filter.qs.values("pk")) if view.filters else None
-        counts[f"view_{view.pk}"] = Count("pk", filter=narrowed)
-    totals = visible_tickets(user).order_by().aggregate(**counts) if counts else {}
-    return {view.pk: totals.get(f"view_{view.pk}", 0) for view in counted}
+        narrowed = ticket_filter.qs.order_by()
+        parts.append(narrowed.values(view=Value(view.pk, output_field=BigIntegerField())).annotate(tickets=Count("pk")))
+    if parts:
+        counts |= {row["view"]: row["tickets"] for row in parts[0].union(*parts[1:], all=True).order_by()}
+    if any(not view.filters for view in counted):
+        everything = visible.count_unfiltered() if isinstance(visible, CountsUnfiltered) else visible.count()
+        counts |= {view.pk: everything for view in counted if not view.filters}
+    return {view.pk: counts.get(view.pk, 0) for view in counted}

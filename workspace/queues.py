@@ -10,6 +10,7 @@ caller's visible tickets (tickets.selectors), so a queue shows what the API list
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -54,6 +55,17 @@ def queues_for(user: Any) -> list[SavedView]:
     return list(visible_views(user))
 
 
+def queue_and_queues(address: str, user: Any) -> tuple[SavedView, list[SavedView]]:
+    """The view a queue URL names (queue_for) and the views beside it (queues_for; none for people who do not work the
+    desk), in one query when the named view is one of those beside it."""
+    if not works_the_desk(user):
+        return queue_for(address, user), []
+    queues = queues_for(user)
+    named = next((view for view in queues if view.is_builtin and view.slug == address), None)
+    named = named or next((view for view in queues if not view.is_builtin and str(view.pk) == address), None)
+    return named or queue_for(address, user), queues
+
+
 # --- a page of a queue -----------------------------------------------------------------------------------------------
 
 SEARCH_PARAMETER = "q"  # the header's search box
@@ -84,11 +96,30 @@ class Listing:
     ordering: list[str]
     narrowed: bool
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # Nothing narrows the queue and its stored filters all apply: the page lists what view_counts counts for it.
+    whole_queue: bool = False
 
-    def paginator(self) -> Paginator:
+    def paginator(self, counted: dict[int, int | None] | None = None) -> Paginator:
+        """The pages of the tickets. `counted`: the queues already counted in this request (the sidebar's numbers), so
+        a whole queue is not counted twice."""
+        known = (counted or {}).get(self.queue.pk) if self.whole_queue else None
+        if known is not None:
+            return CountedPaginator(self.tickets, StandardPagination.page_size, count=known)
         # Unnarrowed, "all I can see" counts by the visibility rule's fast plan, as the API's list does.
         fast = not self.narrowed and not self.queue.filters and isinstance(self.tickets, CountsUnfiltered)
         return (UnfilteredCountPaginator if fast else Paginator)(self.tickets, StandardPagination.page_size)
+
+
+class CountedPaginator(Paginator):
+    """Pages of rows whose number is already known."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 def filter_parameters(query: QueryDict) -> QueryDict:
@@ -124,7 +155,7 @@ def listing(request: HttpRequest, queue: SavedView) -> Listing:
         return Listing(queue, Ticket.objects.none(), ordering, narrowed, errors)
     tickets = QueueSearch().filter_queryset(api_request, page_filter.qs, view)
     tickets = TicketOrderingFilter().filter_queryset(api_request, tickets, view)
-    return Listing(queue, tickets, ordering, narrowed)
+    return Listing(queue, tickets, ordering, narrowed, whole_queue=not narrowed and not filter_refusals(base))
 
 
 def saved_filters(queue: SavedView, page: QueryDict, viewer: User) -> dict[str, list[str]]:
@@ -171,8 +202,8 @@ def _ordering(api_request: Request, view: TicketViewSet) -> list[str]:
     return list(valid or view.ordering)
 
 
-def queue_counts(user: User, queues: list[SavedView]) -> list[tuple[SavedView, int | None]]:
-    """Each view beside the page with its number of tickets, all counted in one query (savedviews.selectors.view_counts;
-    past MAX_COUNTED_VIEWS a view is listed without a number)."""
+def queue_counts(user: User, queues: list[SavedView]) -> dict[int, int | None]:
+    """The number of tickets of each view beside the page, by id, all counted at once (savedviews.selectors.view_counts;
+    past MAX_COUNTED_VIEWS a view is listed without a number: None)."""
     counts = view_counts(user=user, views=queues)
-    return [(queue, counts.get(queue.pk)) for queue in queues]
+    return {queue.pk: counts.get(queue.pk) for queue in queues}

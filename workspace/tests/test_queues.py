@@ -432,3 +432,31 @@ def test_a_queue_page_costs_the_same_queries_at_n_and_10n_tickets(queue, agent, 
     at_10n = queries_of(client, f"/queues/{queue}/")
 
     assert at_n == at_10n
+
+
+# The queries of a queue page, whatever the number of tickets (tests below, at N and 10N):
+SESSION_AND_PERMISSIONS = 2  # the session; the user with their permissions (ticketsite.backends)
+HEADER = 2  # the header's counts: unread notifications, approvals waiting
+FILTER_CHOICES = 4  # the filters' categories, labels, templates and agents (also the bulk assignment's)
+ROWS = 3  # the page of tickets with their people, its rows' categories and labels
+
+
+@pytest.mark.parametrize("queue", ["all", "open"])
+def test_a_desk_queue_page_reads_a_fixed_list_of_queries(queue, agent, other_agent, page_for, django_assert_num_queries):
+    client = page_for(agent)
+    for added in (3, 27):  # N, then 10N tickets
+        add_tickets(added, agent, other_agent)
+        # + the views (the page's and the sidebar's), the sidebar's counts of the views with filters, the count of
+        # the tickets visible (the views without filters; the page's total too: it lists one of the counted views),
+        # the roles to share a saved view with
+        with django_assert_num_queries(SESSION_AND_PERMISSIONS + 1 + 2 + HEADER + FILTER_CHOICES + 1 + ROWS):
+            client.get(f"/queues/{queue}/")
+
+
+def test_the_all_queue_of_a_requester_reads_a_fixed_list_of_queries(agent, other_agent, page_for, django_assert_num_queries):
+    client = page_for(UserFactory())
+    for added in (3, 27):  # N, then 10N tickets
+        add_tickets(added, agent, other_agent)
+        # + the view, the page's total (no sidebar: the queues are the desk's)
+        with django_assert_num_queries(SESSION_AND_PERMISSIONS + 1 + 1 + HEADER + FILTER_CHOICES + ROWS):
+            client.get("/queues/all/")

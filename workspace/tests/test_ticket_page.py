@@ -329,3 +329,28 @@ def test_the_page_runs_as_many_queries_for_ten_comments_events_and_files_as_for_
     client.get(page_url(small))  # the session's first read of the person
 
     assert queries_of(client, page_url(small)) == queries_of(client, page_url(large))
+
+
+# The queries of the ticket page whoever reads it, whatever the ticket's length (tests below, at N and 10N):
+SESSION = 2  # the session; the user with their permissions (ticketsite.backends)
+TICKET = 3  # the ticket with its people and template; its categories; its labels
+TIMELINE = 3  # the notes; the people they name; the files
+HEADER = 2  # the header's counts: unread notifications, approvals waiting
+APPROVALS = 4  # the processes; their steps; their slots with their people; the slots the reader may decide now (running)
+ACCESS = 4  # the access requests (to the creator and assignee, who manage access); the approvers; their roles; the grants
+DETAILS = 3  # the details form's choices (to those who may change them): assignees, categories, labels
+
+
+@pytest.mark.parametrize(
+    ("who", "queries"),
+    [
+        ("assignee", SESSION + TICKET + TIMELINE + HEADER + APPROVALS + ACCESS + DETAILS),
+        ("creator", SESSION + TICKET + TIMELINE + HEADER + APPROVALS + ACCESS),  # no details to change while waiting
+    ],
+)
+def test_the_page_reads_a_fixed_list_of_queries(cast, page_for, who, queries, django_assert_num_queries):
+    client = page_for(getattr(cast, who))
+    for times in (1, 9):  # N, then 10N comments (each edited), files and events
+        grow(cast.ticket, cast.creator, times)
+        with django_assert_num_queries(queries):
+            client.get(page_url(cast.ticket))

@@ -33,9 +33,8 @@ from workspace.queues import (
     filter_parameters,
     listing,
     page_filters,
+    queue_and_queues,
     queue_counts,
-    queue_for,
-    queues_for,
     saved_filters,
 )
 
@@ -152,17 +151,19 @@ def _filter_context(request: HttpRequest, found: Listing) -> dict[str, Any]:
     }
 
 
-def _page_context(request: HttpRequest, queue: SavedView, **extra: Any) -> dict[str, Any]:
+def _page_context(request: HttpRequest, queue: SavedView, queues: list[SavedView], **extra: Any) -> dict[str, Any]:
+    """The page of `queue`, with `queues` beside it (queue_and_queues)."""
     user = request.user
     assert isinstance(user, User)
     found = listing(request, queue)
     desk = works_the_desk(user)
-    page = found.paginator().get_page(request.GET.get(PAGE_PARAMETER))
+    counts = queue_counts(user, queues)
+    page = found.paginator(counts).get_page(request.GET.get(PAGE_PARAMETER))
     query = request.GET
     return {
         "nav_section": "queues",
         "queue": queue,
-        "queues": queue_counts(user, queues_for(user)) if desk else [],
+        "queues": [(view, counts[view.pk]) for view in queues],
         "columns": queue.columns,
         "column_count": len(queue.columns) + 1 + int(is_agent(user)),
         "page": page,
@@ -195,10 +196,10 @@ def queue_page(request: HttpRequest, queue: str) -> HttpResponse:
 
     POST saves the page as a view of one's own ("Save this view": the queue's filters narrowed by the page's, its
     sort, the chosen columns; personal or shared with one's roles) and goes to it."""
-    current = queue_for(queue, request.user)
+    current, queues = queue_and_queues(queue, request.user)
     if request.method == "POST":
-        return _save_view(request, current)
-    context = _page_context(request, current)
+        return _save_view(request, current, queues)
+    context = _page_context(request, current, queues)
     return render(request, TEMPLATE, context, status=400 if context["filter_errors"] else 200)
 
 
@@ -225,7 +226,7 @@ class SaveViewForm(forms.Form):
         roles.queryset = user.groups.order_by("name")
 
 
-def _save_view(request: HttpRequest, queue: SavedView) -> HttpResponse:
+def _save_view(request: HttpRequest, queue: SavedView, queues: list[SavedView]) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if not works_the_desk(user):
@@ -250,7 +251,7 @@ def _save_view(request: HttpRequest, queue: SavedView) -> HttpResponse:
             ),
         )
     if view is None:
-        context = _page_context(request, queue, save_form=form, save_open=True)
+        context = _page_context(request, queue, queues, save_form=form, save_open=True)
         return render(request, TEMPLATE, context, status=400)
     messages.success(request, f'Saved the view "{view.name}".')
     return redirect(reverse("workspace:queue", kwargs={"queue": view.address}))
@@ -355,7 +356,7 @@ def queue_bulk(request: HtmxRequest, queue: str) -> HttpResponse:
     """One action on the ticked rows, each ticket through its service (tickets.services.bulk). Without JavaScript:
     redirect back to the same page of the queue with the outcome as messages; with htmx: the page's body again, with
     a per-row summary."""
-    current = queue_for(queue, request.user)
+    current, queues = queue_and_queues(queue, request.user)
     actor = request.user
     assert isinstance(actor, User)
     if not is_agent(actor):
@@ -367,7 +368,7 @@ def queue_bulk(request: HtmxRequest, queue: str) -> HttpResponse:
         ids = form.cleaned_data["ids"]
         results = call_service(form, lambda: bulk_apply(actor=actor, ticket_ids=ids, action=action, params=params))
     if request.htmx:
-        context = _page_context(request, current, bulk_form=form, **_summary(form, results))
+        context = _page_context(request, current, queues, bulk_form=form, **_summary(form, results))
         return render(request, f"{TEMPLATE}#body", context)
     _flash(request, form, results)
     return redirect(f"{reverse('workspace:queue', kwargs={'queue': current.address})}?{request.GET.urlencode()}")
