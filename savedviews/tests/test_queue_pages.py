@@ -210,3 +210,19 @@ def test_past_the_cap_views_are_listed_without_a_count(agent, page_for):
     assert len(listed) == 7 + MAX_COUNTED_VIEWS
     assert sum(1 for count in listed.values() if count == "") == 7  # the last ones, by name
     assert listed["View 00"] != "" and listed[f"View {MAX_COUNTED_VIEWS - 1:02d}"] == ""
+
+
+def test_a_saved_view_s_page_reads_a_fixed_list_of_queries(agent, team, page_for, django_assert_num_queries):
+    view = SavedViewFactory(owner=agent, filters={"status": ["open"], "priority": ["urgent"]})
+    shared = SavedViewFactory(owner=UserFactory(roles=[team]), visibility="roles", roles=[team], filters={"assignee": ["me"]})
+    client = page_for(agent)
+    for added, total in ((3, 3), (27, 30)):  # N, then 10N tickets in both views
+        TicketFactory.create_batch(added, status=TicketStatus.OPEN, priority=TicketPriority.URGENT, assignee=agent)
+        # session; the user with their permissions; the views (the page's and the sidebar's: one query); the counts
+        # of the views with filters (one UNION ALL) and of those without ("all"); the page's total is the sidebar's;
+        # the header's unread notifications and approvals waiting; the filters' categories, labels, templates and
+        # agents; the roles to share with; the page of tickets, its rows' categories and labels
+        with django_assert_num_queries(2 + 1 + 2 + 2 + 4 + 1 + 3):
+            response = client.get(f"/queues/{view.pk}/")
+        listed = sidebar(response)
+        assert listed[view.name] == listed[shared.name] == str(total)
