@@ -13,6 +13,7 @@ from tests.factories import UserFactory
 from tickets import signals as ticket_signals
 from tickets.models import Ticket, TicketStatus
 from tickets.tests.factories import TicketFactory
+from ticketsite.batching import deferred_writes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_default_rules")]
 
@@ -25,6 +26,9 @@ SEEN_BEFORE_FAILING: list[int] = []
 
 
 def fail_after_everyone_else(sender: Any, **kwargs: Any) -> None:
+    deferred = deferred_writes()
+    assert deferred is not None  # inside the service, whose timeline rows and notifications wait for its end
+    deferred.flush()  # written now, as at the end: the failure must roll back rows already written
     SEEN_BEFORE_FAILING.append(Notification.objects.count())
     raise ReceiverFailed("a later receiver of the same signal failed")
 

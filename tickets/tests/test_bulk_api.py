@@ -205,8 +205,9 @@ def test_only_post_is_routed(agent, client_for):
 # Per ticket, in a test's transaction: the savepoint (2), the row lock, the update, the timeline event, and the lookup
 # of the service-level policy a ticket with a new priority matches (tickets/tests/test_bulk_service.py).
 PER_TICKET = 6
-# The caller's permissions (user and group: has_perm, read once), the visible tickets among the ids (one query).
-FIXED = 3
+# The caller's permissions (their own and their roles', in one query: ticketsite.backends), the visible tickets among
+# the ids (one query).
+FIXED = 2
 
 
 def test_500_ids_cost_a_fixed_number_of_queries_per_ticket(client_for, django_assert_max_num_queries):

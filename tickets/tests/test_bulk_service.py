@@ -203,13 +203,13 @@ def queries_for(action: str, count: int) -> int:
     [
         # In a test's transaction each ticket is a savepoint (2 queries; adding a label, 4) around what its service
         # costs alone: the row lock, the update and the timeline event, then what the notification rules of the event
-        # need (none for a priority change here; the rules for an assignment; rules, recipients, their e-mail
-        # preferences, the timeline entry the mail will tell, and a notification for a status change). Adding a label
+        # need (none for a priority change here; the rules for an assignment; rules, recipients with their e-mail
+        # preferences (the timeline entry in hand), and a notification for a status change). Adding a label
         # first reads the labels under the lock, then ticket_update compares and sets them. A priority change also looks
         # for the service-level policy the ticket matches now (none here).
         ("priority", 6),
         ("assign", 6),
-        ("transition", 10),
+        ("transition", 8),
         ("add_label", 14),
     ],
 )
