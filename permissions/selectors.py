@@ -24,6 +24,7 @@ from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from tickets.statemachine import VIEW_ALL_PERMISSION
+from ticketsite.backends import PERMISSION_BACKEND
 from ticketsite.errors import DomainNotFound
 from ticketsite.models import SoftDeleteQuerySet
 
@@ -245,8 +246,7 @@ def users_who_may_see(ticket: Ticket) -> QuerySet[User]:
     """Active users who may see `ticket` now: visible_tickets turned around. The same `_sees`, evaluated per user, and
     view_all_tickets through Django's reverse of has_perm (`with_perm`, the model backend, where permissions live)."""
     alive = Ticket.objects.filter(pk=ticket.pk)
-    # Named, since other backends (axes) hold no permissions and with_perm refuses to guess among several.
-    view_all = User.objects.with_perm(VIEW_ALL_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+    view_all = User.objects.with_perm(VIEW_ALL_PERMISSION, backend=PERMISSION_BACKEND)
     sees = Exists(alive.filter(_sees(OuterRef("pk"))))
     return User.objects.filter(is_active=True).filter((Q(pk__in=view_all.values("pk")) & Exists(alive)) | sees)
 

@@ -159,6 +159,34 @@ def test_session_requests_read_permissions_with_the_user(member, django_assert_n
     assert body["permissions"] == sorted([AGENT, MANAGER])
 
 
+@pytest.mark.parametrize("is_active", [True, False, None])
+@pytest.mark.parametrize("include_superusers", [True, False])
+def test_with_perm_answers_as_the_model_backend(member, is_active, include_superusers):
+    """The same users as ModelBackend.with_perm: own permission, through a role, superusers, active or not."""
+    by_role = RoleFactory()
+    by_role.permissions.add(permission(AGENT_PERMISSION))
+    world = [
+        AdminFactory(),
+        AdminFactory(is_active=False),
+        UserFactory(perms=[AGENT_PERMISSION], is_active=False),
+        UserFactory(roles=[by_role]),
+        UserFactory(roles=[by_role], is_active=False),
+        UserFactory(perms=[MANAGER]),
+        UserFactory(),
+    ]
+    assert len(world) == 7
+    for perm in (AGENT_PERMISSION, permission(AGENT_PERMISSION), MANAGER):
+        expected = ModelBackend().with_perm(perm, is_active=is_active, include_superusers=include_superusers)
+        found = PermissionBackend().with_perm(perm, is_active=is_active, include_superusers=include_superusers)
+        assert set(found.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+        assert found.count() == expected.count()  # no user twice
+    assert not PermissionBackend().with_perm(AGENT_PERMISSION, obj=member).exists()
+    with pytest.raises(ValueError):
+        PermissionBackend().with_perm("no-dot")
+    with pytest.raises(TypeError):
+        PermissionBackend().with_perm(42)  # type: ignore[arg-type]
+
+
 def test_with_perm_still_answers_through_the_model_backend(member):
     agents = {AdminFactory().pk, member.pk}
     for backend in ("django.contrib.auth.backends.ModelBackend", "ticketsite.backends.PermissionBackend"):

@@ -31,6 +31,7 @@ from django.db.models.functions import Cast, Coalesce
 from permissions.selectors import get_visible_ticket, visible_tickets
 from tickets.models import Category, Label, Ticket, TicketNote, TicketPriority, TicketTemplate
 from tickets.statemachine import AGENT_PERMISSION
+from ticketsite.backends import PERMISSION_BACKEND
 from ticketsite.errors import DomainNotFound
 from ticketsite.filters import MAX_ID
 from ticketsite.models import SoftDeleteQuerySet
@@ -116,8 +117,7 @@ def ticket_get_by_key(*, user: Any, key: str) -> Ticket:
 def active_agents() -> QuerySet[User]:
     """Active people who work on tickets (tickets.work_on_ticket, superusers included, as has_perm answers): whom a
     ticket may be handed to, by name."""
-    # Named, since other backends (axes) hold no permissions and with_perm refuses to guess among several.
-    agents = User.objects.with_perm(AGENT_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+    agents = User.objects.with_perm(AGENT_PERMISSION, backend=PERMISSION_BACKEND)
     return agents.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 

@@ -9,13 +9,14 @@ a permission granted or revoked is seen by the next request."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models import CharField, OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models import CharField, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Concat
 
 # Between two permission names in an aggregated column: the ASCII unit separator, which no permission name holds.
@@ -27,6 +28,7 @@ ROLE_PERMISSIONS = "role_permission_names"
 
 UserPermission = get_user_model().user_permissions.through
 RolePermission = Group.permissions.through
+UserGroup = get_user_model().groups.through
 
 
 def _names(links: QuerySet[Any], owner: str) -> Subquery:
@@ -52,8 +54,8 @@ class LoadedPermissions:
     own: frozenset[str]
     roles: frozenset[str]
 
-    @property
-    def all(self) -> frozenset[str]:
+    @cached_property
+    def all(self) -> frozenset[str]:  # asked once per permission check, e.g. for each ticket of a page
         return self.own | self.roles
 
 
@@ -112,6 +114,33 @@ class PermissionBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set(self._permissions(user_obj, obj).all)
 
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        # ModelBackend's answer without copying every permission name into a new set at each check.
+        return bool(user_obj.is_active) and perm in self._permissions(user_obj, obj).all
+
+    def with_perm(
+        self, perm: str | Permission, is_active: bool = True, include_superusers: bool = True, obj: Any = None
+    ) -> QuerySet[Any]:
+        """ModelBackend's users holding `perm` (own, through a role, or superusers), by sub-selects that do not depend
+        on the user row: ModelBackend's correlated EXISTS ran once per user (about 100 ms at 1,000 users)."""
+        users = get_user_model()._default_manager
+        if obj is not None:
+            return users.none()
+        if isinstance(perm, Permission):
+            permission = Permission.objects.filter(pk=perm.pk)
+        elif isinstance(perm, str) and perm.count(".") == 1:
+            app_label, codename = perm.split(".")
+            permission = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+        else:
+            return super().with_perm(perm, is_active, include_superusers, obj)  # ModelBackend's ValueError/TypeError
+        holders = Q(pk__in=UserPermission.objects.filter(permission__in=permission).values("user_id"))
+        holders |= Q(pk__in=UserGroup.objects.filter(group__permissions__in=permission).values("user_id"))
+        if include_superusers:
+            holders |= Q(is_superuser=True)
+        if is_active is not None:
+            holders &= Q(is_active=is_active)
+        return users.filter(holders)
+
     async def aget_user(self, user_id: Any) -> User | None:
         return await sync_to_async(self.get_user)(user_id)
 
@@ -123,3 +152,7 @@ class PermissionBackend(ModelBackend):
 
     async def aget_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return await sync_to_async(self.get_all_permissions)(user_obj, obj)
+
+
+# The backend's dotted path, for `User.objects.with_perm(..., backend=...)`: with axes beside it, with_perm must be told.
+PERMISSION_BACKEND = f"{PermissionBackend.__module__}.{PermissionBackend.__qualname__}"
