@@ -169,12 +169,12 @@ LISTS: dict[str, ListCase] = {
     "label-list": ListCase(labels, queries=2),  # count, page
     "ticket-template-list": ListCase(ticket_templates, queries=4),  # count, page, categories, labels
     "template-attachment-list": ListCase(template_attachments, queries=3),  # the template, count, page
-    "ticket-comments": ListCase(ticket_comments, queries=5),  # permissions (user, group), the ticket, count, page
-    "delegation-list": ListCase(delegations, queries=4),  # permissions (user, group), count, page
+    "ticket-comments": ListCase(ticket_comments, queries=4),  # permissions (one query), the ticket, count, page
+    "delegation-list": ListCase(delegations, queries=3),  # permissions (one query), count, page
     "ticket-access-request-list": ListCase(
-        ticket_access_requests, queries=5
-    ),  # permissions (user, group), the ticket, count, page
-    "notification-rule-list": ListCase(notification_rules, queries=6),  # permissions (user, group), count, page, users, roles
+        ticket_access_requests, queries=4
+    ),  # permissions (one query), the ticket, count, page
+    "notification-rule-list": ListCase(notification_rules, queries=5),  # permissions (one query), count, page, users, roles
     "business-calendar-list": ListCase(business_calendars, queries=4),  # count, page, hours, days
     "sla-policy-list": ListCase(sla_policies, queries=4),  # count, page, categories, templates
 }
