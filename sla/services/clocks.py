@@ -349,8 +349,11 @@ def _due(run: _Run, now: datetime) -> None:
 @transaction.atomic
 def _tick_batch(now: datetime, batch_size: int, seen: set[int]) -> tuple[int, bool]:
     """One batch of tickets whose clock has something due, locked (skipping those another transaction holds)."""
+    # The clock is locked with its ticket: a tick that gets a ticket's row once another tick has committed must read
+    # the clock as that tick left it. PostgreSQL re-reads only the locked rows of a join (here the clock was read from
+    # the snapshot before the wait, still due and not warned, and the warning was recorded twice).
     tickets = list(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        Ticket.objects.select_for_update(skip_locked=True, of=("self", "sla_clock"))
         .filter(sla_clock__next_check_at__lte=now, sla_policy__isnull=False)
         .select_related("sla_clock", "sla_policy", "sla_policy__calendar")
         .order_by("sla_clock__next_check_at", "id")[:batch_size]
