@@ -10,10 +10,12 @@ means is `approvals.models.by_filler` (approvals/models.py), shared with the vis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Exists, F, Lookup, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.utils import timezone
 
@@ -32,6 +34,7 @@ from approvals.models import (
 )
 from permissions.selectors import UserRef, is_active_user, one_level_in, union_of, visible_tickets
 from tickets.models import Ticket, TicketStatus
+from ticketsite.compiled import CompiledQuery
 
 Slot = ApprovalProcessStepApprover
 
@@ -52,7 +55,9 @@ def _may_take_part(slots: QuerySet[Slot], person: UserRef) -> QuerySet[Slot]:
     return slots.exclude(ticket__created_by=person).exclude(_involved(person))
 
 
-def _routes(slots: QuerySet[Slot], actor: UserRef, lenders: list[int] | None = None) -> list[QuerySet[Slot]]:
+def _routes(
+    slots: QuerySet[Slot], actor: UserRef, lenders: list[int] | None = None, *, at: datetime | None = None
+) -> list[QuerySet[Slot]]:
     """THE eligibility rule: the ways an active `actor` may decide one of `slots` now, as UNION branches.
 
     - the slot is open: pending, its step active, its process running, its ticket waiting for approval;
@@ -83,15 +88,15 @@ def _routes(slots: QuerySet[Slot], actor: UserRef, lenders: list[int] | None = N
     for rows in by_filler(_may_take_part(open_slots, actor)):
         branches.append(rows.filter(filler=actor))
         if lenders != []:
-            delegators = _lenders(actor) if lenders is None else lenders
+            delegators = _lenders(actor, at=at) if lenders is None else lenders
             branches.append(_may_take_part(rows.filter(filler__in=delegators), F("filler")))
     return branches
 
 
-def _lenders(actor: UserRef) -> QuerySet[Delegation, dict[str, Any]]:
-    """The people who lend `actor` their rights now (the delegators of the delegations in force to them), as a sub-select
-    of one column."""
-    return Delegation.objects.in_force().filter(delegate=one_level_in(actor)).order_by().values("delegator")
+def _lenders(actor: UserRef, *, at: datetime | None = None) -> QuerySet[Delegation, dict[str, Any]]:
+    """The people who lend `actor` their rights now, or at `at` (the delegators of the delegations in force to them), as
+    a sub-select of one column."""
+    return Delegation.objects.in_force(at).filter(delegate=one_level_in(actor)).order_by().values("delegator")
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,11 @@ def actionable_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
     if not is_active_user(user):
         return Slot.objects.none()
     assert isinstance(user, User)
-    return Slot.objects.filter(pk__in=union_of(_routes(Slot.objects.all(), user.pk), "pk"))
+    return Slot.objects.filter(pk__in=RawSQL(*_ACTIONABLE_IDS.sql_for(user.pk)))
+
+
+# Compiled once per process (ticketsite.compiled): the header of every workspace page counts these.
+_ACTIONABLE_IDS = CompiledQuery(lambda user_id, at: union_of(_routes(Slot.objects.all(), user_id, at=at), "pk"))
 
 
 def users_who_may_act(slots: QuerySet[Slot]) -> QuerySet[User]:

@@ -10,21 +10,21 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache, reduce
+from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from approvals.models import ApprovalProcessStepApprover, Delegation, by_filler
 from permissions.models import AccessRequest, AccessRequestStatus, TicketViewPermission
 from tickets.models import Ticket, TicketVisibility
 from tickets.statemachine import VIEW_ALL_PERMISSION
 from ticketsite.backends import PERMISSION_BACKEND
+from ticketsite.compiled import CompiledQuery
 from ticketsite.errors import DomainNotFound
 from ticketsite.models import SoftDeleteQuerySet
 
@@ -104,40 +104,14 @@ def related_ticket_ids(user: UserRef, *, at: datetime | None = None) -> QuerySet
     return granted_ticket_ids(user).union(approver_ticket_ids(user, at=at))
 
 
-# Stand-ins for a user id and a moment no real query holds (ids inside the user table's INTEGER range: a lookup
-# outside it matches nothing, and the compiler would drop its branch): related_ticket_ids is compiled with them once
-# per process (_related_template), and every use puts the caller's id and the current time in their place. Building and
-# compiling its dozen sub-selects for every request cost more than the database took to run them.
-_ANY_USER_ID = -2_000_000_017
-_ANY_MOMENT = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
-
-
-def _compiled_related(user_id: int, at: datetime) -> tuple[str, list[Any], Any]:
-    connection = connections[DEFAULT_DB_ALIAS]
-    related = related_ticket_ids(user_id, at=at).order_by()  # a sub-select: no order
-    sql, params = related.query.get_compiler(connection=connection).as_sql()
-    return sql, list(params), connection.ops.adapt_datetimefield_value(at)
-
-
-@cache
-def _related_template() -> tuple[str, tuple[Any, ...]]:
-    """related_ticket_ids compiled for the stand-ins, on the default database. Compiled for a second id and moment as
-    well, it must be the same SQL with only those parameters changed: the template holds for every user and moment."""
-    sql, params, moment = _compiled_related(_ANY_USER_ID, _ANY_MOMENT)
-    other_sql, other_params, other_moment = _compiled_related(_ANY_USER_ID - 1, _ANY_MOMENT + timedelta(days=1))
-    stand_ins = {(_ANY_USER_ID, _ANY_USER_ID - 1), (moment, other_moment)}
-    differing = {(a, b) for a, b in zip(params, other_params, strict=True) if a != b}
-    if sql != other_sql or differing != stand_ins:
-        raise AssertionError("the rule must compile to one SQL whatever the user and the moment")
-    return sql, tuple(params)
+# Compiled once per process (ticketsite.compiled): building and compiling its dozen sub-selects for every request cost
+# more than the database took to run them.
+_RELATED = CompiledQuery(lambda user_id, at: related_ticket_ids(user_id, at=at).order_by())  # a sub-select: no order
 
 
 def _related_ticket_ids_of(user_id: int) -> RawSQL:
     """related_ticket_ids(user_id) now, from the compiled template: the same SQL, the caller's id and the time now."""
-    sql, params = _related_template()
-    ops = connections[DEFAULT_DB_ALIAS].ops
-    moment, now = ops.adapt_datetimefield_value(_ANY_MOMENT), ops.adapt_datetimefield_value(timezone.now())
-    return RawSQL(sql, tuple(user_id if value == _ANY_USER_ID else now if value == moment else value for value in params))
+    return RawSQL(*_RELATED.sql_for(user_id))
 
 
 def _restricted_routes(user: UserRef) -> list[Q]:

@@ -4,7 +4,6 @@ that the throttles and the login lockout count by."""
 import ipaddress
 import re
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -16,7 +15,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from ticketsite.backends import with_permissions
+from ticketsite.backends import user_with_permissions
 
 # Ids are positive bigints; anything else in the claim (text, floats, lists, huge numbers) names no user.
 USER_ID_PATTERN = re.compile(r"[0-9]{1,19}")
@@ -38,8 +37,7 @@ def token_user(token: Token) -> AbstractBaseUser:
     the token was issued: every token carries a digest of the password hash (simplejwt's `CHECK_REVOKE_TOKEN` claim),
     and any password change (admin, `set_password`, `changepassword`) gives the user a new hash. Read with the user's
     permissions (ticketsite.backends), so a request's permission checks run no query of their own."""
-    users = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: token_user_id(token)})
-    user = with_permissions(users).first()
+    user = user_with_permissions(token_user_id(token))
     if user is None:
         raise AuthenticationFailed("User not found", code="user_not_found")
     if not user.is_active:

@@ -16,8 +16,11 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Concat
+
+from ticketsite.compiled import CompiledQuery
 
 # Between two permission names in an aggregated column: the ASCII unit separator, which no permission name holds.
 SEPARATOR = "\x1f"
@@ -49,6 +52,17 @@ def with_permissions(users: QuerySet[Any]) -> QuerySet[Any]:
     )
 
 
+# Built and compiled once per process (ticketsite.compiled): it runs on every API request and every page.
+_USER_WITH_PERMISSIONS = CompiledQuery(
+    lambda user_id, at: with_permissions(get_user_model()._default_manager.filter(pk=user_id))
+)
+
+
+def user_with_permissions(user_id: int) -> User | None:
+    """The user with this id, loaded with their permissions (`with_permissions`), or None."""
+    return next(iter(get_user_model()._default_manager.raw(*_USER_WITH_PERMISSIONS.sql_for(user_id))), None)
+
+
 @dataclass(frozen=True)
 class LoadedPermissions:
     own: frozenset[str]
@@ -74,7 +88,11 @@ class PermissionBackend(ModelBackend):
     cache_attribute = "loaded_permissions"
 
     def get_user(self, user_id: Any) -> User | None:
-        user = with_permissions(get_user_model()._default_manager.filter(pk=user_id)).first()
+        try:
+            pk = get_user_model()._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = user_with_permissions(pk)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def permissions_of(self, user_obj: User) -> LoadedPermissions:
@@ -94,8 +112,8 @@ class PermissionBackend(ModelBackend):
                 own=_split(getattr(user_obj, OWN_PERMISSIONS)), roles=_split(getattr(user_obj, ROLE_PERMISSIONS))
             )
         else:
-            row = with_permissions(get_user_model()._default_manager.filter(pk=user_obj.pk))
-            own, roles = row.values_list(OWN_PERMISSIONS, ROLE_PERMISSIONS).first() or (None, None)
+            row = user_with_permissions(user_obj.pk)
+            own, roles = (getattr(row, OWN_PERMISSIONS), getattr(row, ROLE_PERMISSIONS)) if row else (None, None)
             loaded = LoadedPermissions(own=_split(own), roles=_split(roles))
         setattr(user_obj, self.cache_attribute, loaded)
         return loaded
