@@ -114,17 +114,18 @@ def _related_ticket_ids_of(user_id: int) -> RawSQL:
     return RawSQL(*_RELATED.sql_for(user_id))
 
 
-def _restricted_routes(user: UserRef) -> list[Q]:
+def _restricted_routes(user: UserRef, *, at: datetime | None = None) -> list[Q]:
     """The ways `user` (an id, or a reference to a user column outside) reaches a ticket that is not internal: created
-    by, assigned to, granted to or approved by them. Only `_sees` and the count of what it lets a user see read them."""
-    related = _related_ticket_ids_of(user) if isinstance(user, int) else related_ticket_ids(one_level_in(user))
+    by, assigned to, granted to or approved by them, now (or at `at`, for a reference). Only `_sees` and the count of
+    what it lets a user see read them."""
+    related = _related_ticket_ids_of(user) if isinstance(user, int) else related_ticket_ids(one_level_in(user), at=at)
     return [Q(created_by=user), Q(assignee=user), Q(id__in=related)]
 
 
-def _sees(user: UserRef) -> Q:
+def _sees(user: UserRef, *, at: datetime | None = None) -> Q:
     """THE visibility rule (SPEC §7) for a user without view_all_tickets, as a filter on tickets: internal, or reached
     by one of the `_restricted_routes` of `user` (an id, or a reference to a user column outside)."""
-    return reduce(operator.or_, _restricted_routes(user), Q(visibility=TicketVisibility.INTERNAL))
+    return reduce(operator.or_, _restricted_routes(user, at=at), Q(visibility=TicketVisibility.INTERNAL))
 
 
 def can_view_all(user: User | AnonymousUser) -> bool:
@@ -217,12 +218,22 @@ def visible_tickets(user: User | AnonymousUser | None, queryset: QuerySet[Ticket
 
 
 def users_who_may_see(ticket: Ticket) -> QuerySet[User]:
-    """Active users who may see `ticket` now: visible_tickets turned around. The same `_sees`, evaluated per user, and
+    """Active users who may see `ticket` now: visible_tickets turned around (`_who_may_see`, compiled once per process:
+    every write's notifications ask it)."""
+    return User.objects.filter(pk__in=RawSQL(*_WHO_MAY_SEE.sql_for(ticket.pk)))
+
+
+def _who_may_see(ticket_id: int, at: datetime) -> QuerySet[User, Any]:
+    """The ids of the active users who may see the ticket at `at`: the same `_sees`, evaluated per user, and
     view_all_tickets through Django's reverse of has_perm (`with_perm`, the model backend, where permissions live)."""
-    alive = Ticket.objects.filter(pk=ticket.pk)
+    alive = Ticket.objects.filter(pk=ticket_id)
     view_all = User.objects.with_perm(VIEW_ALL_PERMISSION, backend=PERMISSION_BACKEND)
-    sees = Exists(alive.filter(_sees(OuterRef("pk"))))
-    return User.objects.filter(is_active=True).filter((Q(pk__in=view_all.values("pk")) & Exists(alive)) | sees)
+    sees = Exists(alive.filter(_sees(OuterRef("pk"), at=at)))
+    users = User.objects.filter(is_active=True).filter((Q(pk__in=view_all.values("pk")) & Exists(alive)) | sees)
+    return users.order_by().values("pk")
+
+
+_WHO_MAY_SEE = CompiledQuery(_who_may_see)
 
 
 def can_view_ticket(user: User | AnonymousUser | None, ticket: Ticket) -> bool:
