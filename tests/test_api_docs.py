@@ -3,10 +3,13 @@ its start-up script is a file, and the schema groups every path under one tag pe
 
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +72,23 @@ def test_every_operation_has_one_declared_tag_and_every_tag_is_used(schema):
 )
 def test_a_path_is_tagged_by_the_area_it_names_last(schema, path, tag):
     assert {operation["tags"][0] for operation in schema["paths"][path].values()} == {tag}
+
+
+def test_the_schema_is_built_once_per_process_and_again_after_a_setting_changes(client):
+    builds = []
+    build = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        builds.append(1)
+        return build(self, *args, **kwargs)
+
+    with mock.patch.object(SchemaGenerator, "get_schema", counted):
+        with override_settings(SITE_URL="https://desk.example.com"):  # any setting: the documents built are dropped
+            first, second = client.get("/api/schema/?format=json"), client.get("/api/schema/?format=json")
+            built_under_the_change = len(builds)
+        after = client.get("/api/schema/?format=json")
+
+    assert (first.status_code, second.status_code, after.status_code) == (200, 200, 200)
+    assert first.content == second.content == after.content
+    assert json.loads(first.content)["info"]["title"] == settings.SPECTACULAR_SETTINGS["TITLE"]
+    assert (built_under_the_change, len(builds)) == (1, 2)
