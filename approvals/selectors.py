@@ -153,14 +153,25 @@ def actionable_slots(user: User | AnonymousUser | None) -> QuerySet[Slot]:
 _ACTIONABLE_IDS = CompiledQuery(lambda user_id, at: union_of(_routes(Slot.objects.all(), user_id, at=at), "pk"))
 
 
-def users_who_may_act(slots: QuerySet[Slot]) -> QuerySet[User]:
-    """Active users who may decide at least one of `slots` now: actionable_slots turned around (the same `_routes`,
-    evaluated per user). Only the people who fill the slots and their delegates in force are evaluated."""
+def users_who_may_act(slots: QuerySet[Slot], *, at: datetime | None = None) -> QuerySet[User]:
+    """Active users who may decide at least one of `slots` now (or at `at`): actionable_slots turned around (the same
+    `_routes`, evaluated per user). Only the people who fill the slots and their delegates in force are evaluated."""
     fillers = [rows.values("filler") for rows in by_filler(slots)]
-    delegates = Delegation.objects.in_force().filter(delegator__in=union_of(fillers)).order_by().values("delegate")
+    delegates = Delegation.objects.in_force(at).filter(delegator__in=union_of(fillers)).order_by().values("delegate")
     candidates = union_of([*fillers, delegates])
-    may_act = Exists(union_of(_routes(slots, OuterRef("pk")), "pk"))
+    may_act = Exists(union_of(_routes(slots, OuterRef("pk"), at=at), "pk"))
     return User.objects.filter(is_active=True, pk__in=candidates).filter(may_act)
+
+
+def users_who_may_act_on_step(step_id: int) -> QuerySet[User]:
+    """users_who_may_act for the slots of one step, compiled once per process: every approval event's notifications
+    ask who is to decide."""
+    return User.objects.filter(pk__in=RawSQL(*_STEP_DECIDERS.sql_for(step_id)))
+
+
+_STEP_DECIDERS = CompiledQuery(
+    lambda step_id, at: users_who_may_act(Slot.objects.filter(step_id=step_id), at=at).order_by().values("pk")
+)
 
 
 def staffed_approvers(approvers: QuerySet[ApprovalTemplateStepApprover], *, creator_id: int | None) -> set[int]:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 
 from approvals.models import ApprovalProcessStep, ProcessStatus, StepStatus
-from approvals.selectors import Route, Slot, acting_routes, users_who_may_act
+from approvals.selectors import Route, Slot, acting_routes, users_who_may_act_on_step
 from notifications.models import Notification, NotificationEvent, NotificationPreference, NotificationRule
 from notifications.tokens import read_unsubscribe_token
 from permissions.models import AccessRequest, AccessRequestStatus
@@ -67,7 +67,7 @@ def active_step_of(ticket: Ticket) -> ApprovalProcessStep | None:
 def step_approver_ids(step: ApprovalProcessStep) -> set[int]:
     """Who may decide a slot of `step` now (approvals' eligibility rule, one query): nobody is asked to approve who would
     then be refused, such as the delegate of the ticket's creator."""
-    return set(users_who_may_act(step.approvers.all()).values_list("id", flat=True))
+    return set(users_who_may_act_on_step(step.pk).values_list("id", flat=True))
 
 
 def users_who_can_view_ticket(ticket: Ticket, user_ids: Iterable[int]) -> set[int]:
