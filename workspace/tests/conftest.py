@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.clients import signed_in_client
 from workspace.tests.leak import world  # noqa: F401  (the module-scoped leak-hunt world, for test_leak_* modules)
 
 
@@ -16,9 +17,6 @@ def page_for() -> Callable[[Any], Client]:
     """page_for(user) -> a Django test client with a session signed in as that user (None: signed out)."""
 
     def make(user: Any) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
+        return Client() if user is None else signed_in_client(user)
 
     return make

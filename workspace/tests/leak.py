@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 
+from tests.clients import signed_in_client
 from tests.test_leak_hunt import COLUMNS, HIDDEN_IDS, KEY, MARKER, TITLE, World, build_world, text_of
 
 # URL keyword values: a world id name (tests/test_leak_hunt.World.ids), or "ticket_key" for the hidden ticket's key.
@@ -59,8 +60,7 @@ def hunt(
     url = url_of(world, name, spec, query)
     must_404 = addresses_hidden(spec) if expect_404 is None else expect_404
     for column in COLUMNS:
-        client = Client()
-        client.force_login(world.people[column])
+        client = signed_in_client(world.people[column])
         response = getattr(client, method)(url, data or {})
         assert_nothing_leaks(response, column)
         if must_404:

@@ -17,6 +17,7 @@ from django.test import Client
 from approvals.models import ApprovalProcessStepApprover as Slot
 from notifications.models import NotificationEvent
 from notifications.tokens import approval_token, unsubscribe_token
+from tests.clients import signed_in_client
 from tests.test_leak_hunt import COLUMNS, TITLE
 from workspace.tests.leak import assert_nothing_leaks, hunt
 
@@ -44,12 +45,6 @@ def slots_of(world) -> list[tuple]:
     return list(Slot.all_objects.filter(ticket=world.ticket).order_by("id").values_list("status", "acted_by", "comment"))
 
 
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person)
-    return client
-
-
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_the_preferences_page(world, db, method):
     hunt(world, "notification-preferences", HUNTED["notification-preferences"], method=method, data={"comment_added": "on"})
@@ -57,13 +52,13 @@ def test_the_preferences_page(world, db, method):
 
 @pytest.mark.parametrize(("approve", "data"), DECISIONS)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_persons_approval_link_while_signed_in(world, db, method, approve, data):
+def test_another_persons_approval_link_while_signed_in_client(world, db, method, approve, data):
     slot = running_user_slot(world)
     url = approval_url(slot.pk, slot.user.pk, approve=approve)
     before = slots_of(world)
 
     for column in COLUMNS:
-        response = getattr(signed_in(world.people[column]), method)(url, data)
+        response = getattr(signed_in_client(world.people[column]), method)(url, data)
 
         assert_nothing_leaks(response, column)
         assert response.status_code == 403, column
@@ -82,7 +77,7 @@ def test_a_link_made_out_to_someone_who_cannot_see_the_ticket(world, db, method,
     for column in COLUMNS:
         for slot in open_slots:
             url = approval_url(slot.pk, world.people[column].pk, approve=approve)
-            for client in (signed_in(world.people[column]), Client()):
+            for client in (signed_in_client(world.people[column]), Client()):
                 response = getattr(client, method)(url, data)
 
                 assert_nothing_leaks(response, column)
@@ -103,7 +98,7 @@ def test_forged_and_expired_links(world, db, method):
         own_payload = approval_token(slot_id=slot.pk, user_id=world.people[column].pk, approve=True).split(":")[0]
         attempts = {f"{own_payload}:{stamp}:{signature}": 404, real[:-1]: 404, "garbage": 404, expired: 410}
         for token, status in attempts.items():
-            for client in (signed_in(world.people[column]), Client()):
+            for client in (signed_in_client(world.people[column]), Client()):
                 response = getattr(client, method)(f"/mail/approval/{token}/", {"comment": "x"})
 
                 assert_nothing_leaks(response, column)
