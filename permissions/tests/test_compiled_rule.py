@@ -1,6 +1,6 @@
-"""The rule's sub-select of grants and approver slots is compiled once per process (permissions.selectors
-._related_template) with the user and the time as parameters: a later request of another user, or at another moment,
-gets its own answer, not the first one's."""
+"""The rule's sub-select of grants and approver slots is compiled once per process (permissions.selectors._RELATED,
+a ticketsite.compiled.CompiledQuery) with the user and the time as parameters: a later request of another user, or at
+another moment, gets its own answer, not the first one's."""
 
 from datetime import timedelta
 from unittest import mock
