@@ -44,10 +44,12 @@ class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):  # type: i
     def get_queryset(self) -> SoftDeleteQuerySet:
         # The filter is built once per model and each queryset gets a copy: built at every manager access, it cost
         # more than half of a simple lookup's preparation.
+        queryset = super().get_queryset()
         alive = _ALIVE_QUERIES.get(self.model)
         if alive is None:
-            alive = _ALIVE_QUERIES[self.model] = super().get_queryset().filter(is_deleted=False).query
-        return self._queryset_class(model=self.model, query=alive.chain(), using=self._db, hints=self._hints)
+            alive = _ALIVE_QUERIES[self.model] = queryset.filter(is_deleted=False).query
+        queryset.query = alive.chain()  # a query of its own (assigning `query` is public: it is how pickles load)
+        return queryset
 
 
 _ALIVE_QUERIES: dict[type[models.Model], Query] = {}
