@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -508,6 +509,12 @@ def floor_table(outcomes: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def per_size(outcomes: list[dict[str, Any]], key: str, heading: str, describe: Callable[[dict[str, Any]], str]) -> list[str]:
+    """A paragraph of what `key` measured at each size, and a blank line; nothing when no size measured it."""
+    parts = [f"{label(o['size'])}: {describe(found)}" for o in outcomes if (found := o.get(key))]
+    return [heading + "; ".join(parts) + ".", ""] if parts else []
+
+
 def markdown(run: dict[str, Any]) -> str:
     outcomes = run["sizes"]
     sizes = [label(o["size"]) for o in outcomes]
@@ -547,44 +554,29 @@ def markdown(run: dict[str, Any]) -> str:
         )
         + ".",
         "",
-        *(
-            [
-                "Service levels, `sla_tick` in process (bench/sla.py; the clocks of the tickets under way all due, then "
-                "nothing due): "
-                + "; ".join(
-                    f"{label(o['size'])}: {t['clocks']} clocks, first tick {t['first']['looked_at']} looked at, "
-                    f"{t['first']['events']} events, {t['first']['seconds']} s, {t['first']['queries']} queries; "
-                    f"second tick {t['second']['looked_at']} looked at, {t['second']['seconds']} s, "
-                    f"{t['second']['queries']} queries"
-                    for o in outcomes
-                    if (t := o.get(SLA_TICK))
-                )
-                + ".",
-                "",
-            ]
-            if any(o.get(SLA_TICK) for o in outcomes)
-            else []
+        *per_size(
+            outcomes,
+            SLA_TICK,
+            "Service levels, `sla_tick` in process (bench/sla.py; the clocks of the tickets under way all due, then "
+            "nothing due): ",
+            lambda t: (
+                f"{t['clocks']} clocks, first tick {t['first']['looked_at']} looked at, "
+                f"{t['first']['events']} events, {t['first']['seconds']} s, {t['first']['queries']} queries; "
+                f"second tick {t['second']['looked_at']} looked at, {t['second']['seconds']} s, "
+                f"{t['second']['queries']} queries"
+            ),
         ),
-        *(
-            [
-                "Search in process (bench/search.py; p50/p95 ms, full-text through the list endpoint against the old substring "
-                "search's queries): "
-                + "; ".join(
-                    f"{label(o['size'])}: "
-                    + ", ".join(
-                        f"{w['word']} ({w['full_text']['matches']} found) "
-                        f"{w['full_text']['p50_ms']}/{w['full_text']['p95_ms']} "
-                        f"against {w['substring']['p50_ms']}/{w['substring']['p95_ms']}"
-                        for w in searched["words"].values()
-                    )
-                    for o in outcomes
-                    if (searched := o.get(SEARCH))
-                )
-                + ".",
-                "",
-            ]
-            if any(o.get(SEARCH) for o in outcomes)
-            else []
+        *per_size(
+            outcomes,
+            SEARCH,
+            "Search in process (bench/search.py; p50/p95 ms, full-text through the list endpoint against the old substring "
+            "search's queries): ",
+            lambda searched: ", ".join(
+                f"{w['word']} ({w['full_text']['matches']} found) "
+                f"{w['full_text']['p50_ms']}/{w['full_text']['p95_ms']} "
+                f"against {w['substring']['p50_ms']}/{w['substring']['p95_ms']}"
+                for w in searched["words"].values()
+            ),
         ),
         "Machine load (1-minute load average before → after the load phase, 2 CPUs): "
         + "; ".join(f"{label(o['size'])}: {o['loadavg'][0]} → {o['loadavg'][1]}" for o in outcomes if "loadavg" in o)

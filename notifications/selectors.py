@@ -81,9 +81,7 @@ def users_who_can_view_ticket(ticket: Ticket, user_ids: Iterable[int]) -> set[in
 def _with_opt_outs(users: QuerySet[User], event_types: list[str]) -> dict[int, set[str]]:
     """user id -> which of `event_types` they turned the e-mails off for, for each of `users` (one query)."""
     off = {
-        f"email_off_{index}": Exists(
-            NotificationPreference.objects.filter(user=OuterRef("pk"), event_type=event_type, email=False)
-        )
+        f"email_off_{index}": Exists(_emails_off(event_type).filter(user=OuterRef("pk")))
         for index, event_type in enumerate(event_types)
     }
     rows = users.annotate(**off).values_list("id", *off)
@@ -151,8 +149,12 @@ def email_opted_out(user_ids: Iterable[int], event_type: str) -> set[int]:
     ids = set(user_ids)
     if not ids:
         return set()
-    rows = NotificationPreference.objects.filter(user_id__in=ids, event_type=event_type, email=False)
-    return set(rows.values_list("user_id", flat=True))
+    return set(_emails_off(event_type).filter(user_id__in=ids).values_list("user_id", flat=True))
+
+
+def _emails_off(event_type: str) -> QuerySet[NotificationPreference]:
+    """The preferences that turn off the e-mails of `event_type`: whose they are is the caller's question."""
+    return NotificationPreference.objects.filter(event_type=event_type, email=False)
 
 
 def latest_timeline_entry(ticket: Ticket, event_types: Iterable[str], *, actor: User | None) -> TicketNote | None:

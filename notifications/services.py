@@ -204,6 +204,7 @@ def _fan_out(events: list[Event]) -> list[Notification]:
     }
 
     rows = []
+    now = timezone.now()
     for event, wanted in wanted_by_event:
         # The viewers asked for the ticket are those of all its events: this event's are among its own recipients.
         allowed = {user_id: off for user_id, off in viewers[event.ticket.pk].items() if user_id in wanted}
@@ -218,8 +219,6 @@ def _fan_out(events: list[Event]) -> list[Notification]:
                 wanted[user_id] = wanted[user_id] - {Channel.EMAIL}
         emailed = any(Channel.EMAIL in wanted[user_id] for user_id in allowed)
         note = _timeline_entry(event) if emailed else None
-
-        now = timezone.now()
         for user_id in sorted(allowed):
             if not wanted[user_id]:
                 continue  # asked for by e-mail only, which they turned off
