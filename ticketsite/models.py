@@ -47,7 +47,7 @@ class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):  # type: i
         queryset = super().get_queryset()
         alive = _ALIVE_QUERIES.get(self.model)
         if alive is None:
-            alive = _ALIVE_QUERIES[self.model] = queryset.filter(is_deleted=False).query
+            alive = _ALIVE_QUERIES[self.model] = queryset.alive().query
         queryset.query = alive.chain()  # a query of its own (assigning `query` is public: it is how pickles load)
         return queryset
 
